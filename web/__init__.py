@@ -1,0 +1,1 @@
+"""Hearth's composition root: settings, app factory, lifespan, CLI and routes."""

@@ -1,0 +1,184 @@
+"""The app factory: routes, middleware, error pages, and the lifespan that
+owns the database pool."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from http import HTTPStatus
+from typing import Any
+
+import asyncpg
+import jinja2
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from recovery import community, store
+from recovery.errors import HearthError, InvalidInput, NotFound, PermissionDenied, RateLimited
+from web import database, filters
+from web.http import LoginRequired, login_redirect, render
+from web.routes import account, auth, moderation, pages
+from web.security import BodyLimit, SecurityHeaders, Signer
+from web.settings import Settings
+from web.workers import run_forever
+
+log = logging.getLogger(__name__)
+
+BODY_LIMIT = 1024 * 1024
+# Errors that mean "the database is not answering", not "Hearth has a bug".
+DATABASE_DOWN = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+)
+_REASONS = {
+    400: "The request could not be understood.",
+    403: "You are not allowed to do that.",
+    404: "There is nothing at this address.",
+    405: "This address does not accept that kind of request.",
+    413: "What you sent is too large.",
+    422: "Some of what you entered needs another look.",
+    429: "Too many attempts. Please wait a little and try again.",
+    503: "The community's server is having trouble right now. Please try again in a minute.",
+}
+
+
+def create_app(
+    settings: Settings, database_url: str | None = None, *, workers: bool = False
+) -> Starlette:
+    """A Hearth app for these settings; ``database_url`` overrides the settings'.
+    With ``workers`` the background jobs run inside the server process."""
+    url = database_url or settings.database_url
+    if not url:
+        raise ValueError("create_app needs a database URL (the CLI starts the embedded one)")
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        pool = await database.create_pool(url)
+        try:
+            async with pool.acquire() as conn:
+                await database.apply_schema(conn)
+                key = await store.get_or_create_signing_key(conn, secrets.token_bytes(32))
+            app.state.pool = pool
+            app.state.signer = Signer(key)
+            stop = asyncio.Event()
+            background = asyncio.create_task(run_forever(pool, stop)) if workers else None
+            try:
+                yield
+            finally:
+                stop.set()
+                if background is not None:
+                    await background
+        finally:
+            await pool.close()
+
+    app = Starlette(
+        routes=[
+            *pages.routes, *auth.routes, *account.routes, *moderation.routes,
+            Mount("/static", StaticFiles(packages=[("web", "static")]), name="static"),
+        ],
+        middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit, limit=BODY_LIMIT)],
+        exception_handlers=_exception_handlers(),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = Jinja2Templates(env=_template_env())
+    return app
+
+
+def _template_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("web", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["initials"] = filters.initials
+    env.filters["hue"] = filters.hue
+    env.filters["month_year"] = filters.month_year
+    env.globals["treatment_notice"] = community.TREATMENT_NOTICE
+    return env
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith("/api/") or (
+        "json" in accept and "html" not in accept
+    )
+
+
+async def _error(request: Request, status: int, message: str | None = None) -> Response:
+    message = message or _REASONS.get(status, "Something went wrong.")
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    try:
+        return await render(request, "error.html", {"status": status, "message": message},
+                            status_code=status)
+    except DATABASE_DOWN:
+        request.state.viewer = None  # the page still renders, without the viewer
+        return await render(request, "error.html", {"status": status, "message": message},
+                            status_code=status)
+
+
+def _exception_handlers() -> dict[Any, Any]:
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        detail = exc.detail if exc.detail and exc.detail != _default_phrase(exc) else None
+        response = await _error(request, exc.status_code, detail)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    async def domain_error(request: Request, exc: Exception) -> Response:
+        status = {NotFound: 404, PermissionDenied: 403, RateLimited: 429,
+                  InvalidInput: 422}.get(type(exc), 400)
+        response = await _error(request, status, str(exc))
+        if isinstance(exc, RateLimited):
+            response.headers["retry-after"] = str(exc.retry_after)
+        return response
+
+    async def login_required(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LoginRequired)
+        return login_redirect(exc.next_path)
+
+    async def database_down(request: Request, exc: Exception) -> Response:
+        log.error("database unavailable during %s %s: %r",
+                  request.method, request.url.path, exc)
+        response = await _error(request, 503)
+        response.headers["retry-after"] = "30"
+        return response
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+        return PlainTextResponse(
+            "Something went wrong on our side. It has been logged; please try again.",
+            status_code=500,
+        )
+
+    handlers: dict[Any, Any] = {
+        HTTPException: http_error,
+        HearthError: domain_error,
+        LoginRequired: login_required,
+        Exception: server_error,
+    }
+    for exc_type in DATABASE_DOWN:
+        handlers[exc_type] = database_down
+    return handlers
+
+
+def _default_phrase(exc: HTTPException) -> str:
+    try:
+        return HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        return ""

@@ -1,0 +1,55 @@
+"""Public pages: home, about (rules), crisis resources, member profiles, health."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import asyncpg
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from recovery import community, members
+from web.http import connection, render
+
+log = logging.getLogger(__name__)
+
+
+async def home(request: Request) -> Response:
+    return await render(request, "home.html")
+
+
+async def about(request: Request) -> Response:
+    return await render(request, "about.html")
+
+
+async def crisis(request: Request) -> Response:
+    resources = request.app.state.settings.crisis_resources
+    return await render(request, "crisis.html", {"regions": community.regions(resources)})
+
+
+async def profile(request: Request) -> Response:
+    async with connection(request) as conn:
+        member = await members.get_profile(conn, request.path_params["username"])
+    return await render(request, "profile.html", {"member": member})
+
+
+async def healthz(request: Request) -> Response:
+    try:
+        async with asyncio.timeout(3):
+            async with connection(request) as conn:
+                await conn.fetchval("SELECT 1")
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        log.warning("health check: database unavailable: %s", exc)
+        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "up"})
+
+
+routes = [
+    Route("/", home, methods=["GET"]),
+    Route("/about", about, methods=["GET"]),
+    Route("/crisis", crisis, methods=["GET"]),
+    Route("/@{username}", profile, methods=["GET"]),
+    Route("/healthz", healthz, methods=["GET"]),
+]

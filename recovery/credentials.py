@@ -9,6 +9,7 @@ Hashing runs in a thread: it takes tens of milliseconds of CPU on purpose.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import secrets
 
@@ -23,9 +24,13 @@ RECOVERY_CODE_COUNT = 10
 _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so a login takes as long
-# whether or not the account exists.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so a login takes as
+    long whether or not the account exists. Made on first use, not at import."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def check_password_rules(password: str, username: str) -> None:
@@ -43,7 +48,7 @@ async def hash_password(password: str) -> str:
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; with no hash, burns the same time."""
-    target = password_hash or _DUMMY_HASH
+    target = password_hash or _dummy_hash()
     try:
         await asyncio.to_thread(_hasher.verify, target, password)
     except (VerificationError, InvalidHashError):

@@ -25,7 +25,7 @@ from starlette.templating import Jinja2Templates
 from recovery import community, store
 from recovery.errors import HearthError, InvalidInput, NotFound, PermissionDenied, RateLimited
 from web import database, filters
-from web.http import LoginRequired, login_redirect, render
+from web.http import DatabaseUnavailable, LoginRequired, login_redirect, render
 from web.routes import account, auth, moderation, pages
 from web.security import BodyLimit, SecurityHeaders, Signer
 from web.settings import Settings
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 BODY_LIMIT = 1024 * 1024
 # Errors that mean "the database is not answering", not "Hearth has a bug".
 DATABASE_DOWN = (
+    DatabaseUnavailable,
     OSError,
     TimeoutError,
     asyncpg.PostgresConnectionError,

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import quote
 
+import asyncpg
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -30,15 +31,26 @@ class CsrfFailed(HTTPException):
         )
 
 
+class DatabaseUnavailable(Exception):
+    """No connection could be had: the server is down, refusing, or gone."""
+
+
 @asynccontextmanager
 async def connection(request: Request) -> AsyncIterator[Any]:
-    async with request.app.state.pool.acquire() as conn:
+    pool = request.app.state.pool
+    try:
+        conn = await pool.acquire()
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    try:
         yield conn
+    finally:
+        await pool.release(conn)
 
 
 @asynccontextmanager
 async def transaction(request: Request) -> AsyncIterator[Any]:
-    async with request.app.state.pool.acquire() as conn, conn.transaction():
+    async with connection(request) as conn, conn.transaction():
         yield conn
 
 

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from recovery import community, members
-from web.http import connection, render
+from web.http import DatabaseUnavailable, connection, render
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,8 @@ async def healthz(request: Request) -> Response:
         async with asyncio.timeout(3):
             async with connection(request) as conn:
                 await conn.fetchval("SELECT 1")
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except (DatabaseUnavailable, OSError, TimeoutError, asyncpg.PostgresError,
+            asyncpg.InterfaceError) as exc:
         log.warning("health check: database unavailable: %s", exc)
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "up"})

@@ -1,0 +1,200 @@
+"""Test bed: a real PostgreSQL, a template database built from schema.sql once
+per run, and a fresh database cloned from it for every test.
+
+With HEARTH_TEST_DATABASE_URL set, that server is used (CI points it at the
+PostgreSQL on 127.0.0.1:5432); otherwise an embedded one is started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from starlette.testclient import TestClient
+
+from web import database
+from web.app import create_app
+from web.settings import Settings
+
+OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
+_counter = itertools.count()
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("HEARTH_TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    embedded = database.EmbeddedPostgres(tmp_path_factory.mktemp("embedded"))
+    try:
+        yield embedded.start()
+    finally:
+        embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def template_name(pg_admin_url: str) -> Iterator[str]:
+    name = f"hearth_tpl_{os.getpid()}"
+
+    async def build() -> None:
+        admin = await asyncpg.connect(pg_admin_url)
+        try:
+            await admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            await admin.execute(f"CREATE DATABASE {name}")
+        finally:
+            await admin.close()
+        conn = await asyncpg.connect(database.with_database(pg_admin_url, name))
+        try:
+            await database.apply_schema(conn)
+        finally:
+            await conn.close()
+
+    run(build())
+    yield name
+    run(_drop(pg_admin_url, name))
+
+
+async def _drop(admin_url: str, name: str) -> None:
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def database_url(pg_admin_url: str, template_name: str) -> Iterator[str]:
+    """A clean database of its own for this test."""
+    name = f"hearth_t_{os.getpid()}_{next(_counter)}"
+
+    async def create() -> None:
+        admin = await asyncpg.connect(pg_admin_url)
+        try:
+            await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template_name}")
+        finally:
+            await admin.close()
+
+    run(create())
+    yield database.with_database(pg_admin_url, name)
+    run(_drop(pg_admin_url, name))
+
+
+class Db:
+    """Synchronous access to the test's database, for arranging and asserting."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    async def _call(self, method: str, sql: str, *args: Any) -> Any:
+        conn = await asyncpg.connect(self.url)
+        try:
+            return await getattr(conn, method)(sql, *args)
+        finally:
+            await conn.close()
+
+    def fetchval(self, sql: str, *args: Any) -> Any:
+        return run(self._call("fetchval", sql, *args))
+
+    def fetch(self, sql: str, *args: Any) -> list[Any]:
+        return run(self._call("fetch", sql, *args))
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        return run(self._call("execute", sql, *args))
+
+    def dump_text(self) -> str:
+        """Every row of every table as text: for 'this never got stored' checks."""
+        tables = [r["tablename"] for r in self.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+        return "\n".join(
+            str(dict(row)) for t in tables for row in self.fetch(f'SELECT * FROM "{t}"')
+        )
+
+
+@pytest.fixture
+def db(database_url: str) -> Db:
+    return Db(database_url)
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    return Settings.load({}, url=overrides.pop("url", "http://testserver"),
+                         database_url=database_url, **overrides)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+def app_factory(database_url: str) -> Iterator[Any]:
+    """Build a client for an app with settings overrides; closed after the test."""
+    clients: list[TestClient] = []
+
+    def factory(**overrides: Any) -> TestClient:
+        settings = make_settings(database_url, **overrides)
+        client = TestClient(create_app(settings), base_url=settings.url,
+                            follow_redirects=False)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(app_factory: Any) -> TestClient:
+    result: TestClient = app_factory()
+    return result
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def post_form(client: TestClient, page: str, action: str, data: dict[str, str]) -> Any:
+    """GET ``page`` for a CSRF token (the log-in page's when it has no form),
+    then POST ``data`` to ``action``."""
+    html = client.get(page).text
+    if not _CSRF.search(html):
+        html = client.get("/login").text
+    return client.post(action, data={"csrf_token": csrf_from(html), **data})
+
+
+PASSWORD = "correct horse battery"
+
+
+def signup(client: TestClient, username: str, password: str = PASSWORD,
+           invite: str = "", **extra: str) -> Any:
+    page = f"/signup?invite={invite}" if invite else "/signup"
+    data = {"username": username, "password": password, "password_confirm": password,
+            "accept": "yes", "invite": invite, **extra}
+    return post_form(client, page, "/signup", data)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD,
+          next_path: str = "/") -> Any:
+    return post_form(client, "/login", "/login",
+                     {"username": username, "password": password, "next": next_path})
+
+
+def recovery_codes_from(html: str) -> list[str]:
+    return re.findall(r"<code>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})</code>", html)

@@ -79,6 +79,7 @@ def test_unknown_address_gets_a_readable_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "There is nothing at this address" in response.text
+    assert "<title>Not found · Hearth</title>" in response.text
     assert 'href="/crisis"' in response.text
 
 

@@ -66,9 +66,11 @@ async def signup(request: Request) -> Response:
         return await _signup_form(
             request, invite, {"username": username}, {exc.field: exc.message}, 422
         )
+    request.state.viewer = registered.member if token else None
     response = await render(request, "welcome.html", {
         "member": registered.member, "codes": registered.recovery_codes,
     }, status_code=201)
+    response.headers["cache-control"] = "no-store"  # the recovery codes are on it
     if token:
         set_session_cookie(request, response, token)
     return response

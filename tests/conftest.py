@@ -11,6 +11,9 @@ import asyncio
 import itertools
 import os
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,38 @@ from web import database
 from web.app import create_app
 from web.settings import Settings
 
-OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
+UNREACHABLE = "postgresql://nobody@127.0.0.1:1/nothing"
+
+
+def _find_hearth() -> str:
+    beside = Path(sys.executable).parent / "hearth"
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("hearth")
+    assert found, "the hearth console script is not installed (pip install -e .)"
+    return found
+
+
+HEARTH = _find_hearth()
+
+
+def hearth_env(data_dir: Path, **variables: str) -> dict[str, str]:
+    """This process's environment without any HEARTH_* variable, plus ``variables``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
+    env["HEARTH_DATA_DIR"] = str(data_dir)
+    env.update(variables)
+    return env
+
+
+def run_hearth(
+    *args: str, env: dict[str, str], cwd: Path, stdin: str = "", timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run ``hearth ARGS`` to completion; standard input is a pipe, never a tty."""
+    return subprocess.run(
+        [HEARTH, *args], input=stdin, capture_output=True, text=True,
+        env=env, cwd=cwd, timeout=timeout, check=False,
+    )
+
 _counter = itertools.count()
 
 

@@ -59,7 +59,8 @@ def test_flags_override_the_environment():
     ({"HEARTH_REGISTRATION": "sometimes"}, "HEARTH_REGISTRATION"),
     ({"HEARTH_ALLOW_PRIVATE_NETWORK": "maybe"}, "HEARTH_ALLOW_PRIVATE_NETWORK"),
     ({"HEARTH_DATABASE_URL": "mysql://x"}, "HEARTH_DATABASE_URL"),
-    ({"HEARTH_PORT": "eighty"}, "port"),
+    ({"HEARTH_PORT": "eighty"}, "HEARTH_PORT"),
+    ({"HEARTH_PORT": "70000"}, "HEARTH_PORT"),
     ({"HEARTH_INSTANCE_NAME": "x" * 81}, "HEARTH_INSTANCE_NAME"),
     ({"HEARTH_RULES_FILE": "/no/such/file"}, "HEARTH_RULES_FILE"),
 ])

@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import getpass
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -231,23 +233,32 @@ def _invite_create(args: argparse.Namespace, settings: Settings) -> int:
 # -- long-running processes -----------------------------------------------------
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from web.app import create_app
-
     url, embedded = database.resolve_url(settings, _progress)
     try:
         _progress(f"Database: {database.describe(url)}")
-        app = create_app(settings, url, workers=not args.no_workers)
-        return asyncio.run(_serve_until_stopped(app, settings))
+        return asyncio.run(_serve_until_stopped(settings, url, not args.no_workers))
     finally:
         if embedded:
             _progress("Stopping the embedded PostgreSQL ...")
             embedded.stop()
 
 
-async def _serve_until_stopped(app: Any, settings: Settings) -> int:
+async def _serve_until_stopped(settings: Settings, url: str, workers: bool) -> int:
     import uvicorn
 
-    listening = asyncio.Event()
+    from web.app import create_app
+
+    # Whatever can fail on the operator's side fails here, as one clear line,
+    # before uvicorn (which would log tracebacks) is involved.
+    conn = await database.connect(url)
+    try:
+        await database.apply_schema(conn)
+    finally:
+        await conn.close()
+    sock = _listen(settings.host, settings.port)
+    host, port = sock.getsockname()[:2]
+    if settings.url_from_port:
+        settings = dataclasses.replace(settings, url=f"http://localhost:{port}")
 
     class Server(uvicorn.Server):
         # Signals are handled below: uvicorn's own handling re-raises SIGINT
@@ -257,25 +268,33 @@ async def _serve_until_stopped(app: Any, settings: Settings) -> int:
             yield
 
         async def startup(self, sockets: Any = None) -> None:
-            await super().startup(sockets)
-            listening.set()
+            try:
+                await super().startup(sockets)
+            except SystemExit:  # uvicorn exits when startup fails; it logged why
+                self.should_exit = True
+                return
+            shown = f"[{host}]" if ":" in host else host
+            print(f"Hearth is serving {settings.instance_name} at {settings.url} "
+                  f"(listening on http://{shown}:{port}). Press Ctrl+C to stop.", flush=True)
 
     server = Server(uvicorn.Config(
-        app, host=settings.host, port=settings.port, lifespan="on",
+        create_app(settings, url, workers=workers), lifespan="on",
         access_log=False,  # access logs would store members' IP addresses
         server_header=False, log_level="info",
     ))
     _on_stop_signal(lambda: _stop_server(server))
-    task = asyncio.create_task(server.serve())
-    await asyncio.wait([task, asyncio.create_task(listening.wait())],
-                       return_when=asyncio.FIRST_COMPLETED)
-    if server.started:
-        host, port = server.servers[0].sockets[0].getsockname()[:2]
-        shown = f"[{host}]" if ":" in host else host
-        print(f"Hearth is serving {settings.instance_name} at {settings.url} "
-              f"(listening on http://{shown}:{port}). Press Ctrl+C to stop.", flush=True)
-    await task
+    await server.serve(sockets=[sock])
     return 0 if server.started else 1
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    sock.set_inheritable(True)
+    return sock
 
 
 def _stop_server(server: Any) -> None:

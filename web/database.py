@@ -58,19 +58,34 @@ class EmbeddedPostgres:
         logging.getLogger("pgserver").setLevel(logging.WARNING)
         try:
             self.pgdata.parent.mkdir(parents=True, exist_ok=True)
-            self._server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
-        except Exception as exc:  # pgserver raises plain errors from its subprocesses
-            log_file = self.pgdata / "log"
-            raise ConfigError(
-                f"could not start the embedded PostgreSQL in {self.pgdata}: {exc} "
-                f"(its log is {log_file})"
-            ) from exc
+        except OSError as exc:
+            raise ConfigError(f"cannot create the data directory {self.pgdata.parent}: "
+                              f"{exc.strerror or exc}") from exc
+        self._server = self._get_server(pgserver)
         if EMBEDDED_DATABASE not in self._server.psql(
             "SELECT datname FROM pg_database;"
         ).split():
             self._server.psql(f"CREATE DATABASE {EMBEDDED_DATABASE};")
         url: str = self._server.get_uri(EMBEDDED_DATABASE)
         return url
+
+    def _get_server(self, pgserver: Any) -> Any:
+        # `pg_ctl -w start` under load sometimes misses a server that did
+        # start within pgserver's fixed 10 s; a second attempt finds it
+        # running and joins it instead of starting another.
+        for attempt in (1, 2):
+            try:
+                return pgserver.get_server(self.pgdata, cleanup_mode="stop")
+            except Exception as exc:  # pgserver raises bare subprocess errors
+                # pgserver keeps the failed handle in a cache; forget it.
+                pgserver.PostgresServer._instances.pop(self.pgdata, None)
+                if attempt == 2:
+                    raise ConfigError(
+                        f"could not start the embedded PostgreSQL in {self.pgdata}: {exc} "
+                        f"(its log is {self.pgdata / 'log'})"
+                    ) from exc
+                log.warning("embedded PostgreSQL did not start (%s); trying once more", exc)
+        raise AssertionError("unreachable")
 
     def stop(self) -> None:
         """Stop the server unless another Hearth process still uses it."""

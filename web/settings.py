@@ -41,6 +41,8 @@ class Settings:
     crisis_resources: tuple[CrisisResource, ...] = field(
         default=community.DEFAULT_CRISIS_RESOURCES
     )
+    # True when no URL was configured and it follows the listening port.
+    url_from_port: bool = False
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -77,9 +79,11 @@ class Settings:
             )
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "url" not in values:
-            # Unconfigured, the address to open is the one being listened on.
+            # Unconfigured, the address to open is the one being listened on
+            # (with port 0, `hearth serve` fills it in once it has a port).
             port = _port(values.get("port", cls.port))
             values["url"] = f"http://localhost:{port or cls.port}"
+            values["url_from_port"] = True
         return cls()._checked(values)
 
     def _checked(self, values: dict[str, Any]) -> Settings:
@@ -168,9 +172,9 @@ def _port(raw: object) -> int:
     try:
         port = int(str(raw))
     except ValueError:
-        raise ConfigError(f"the port must be a number (got {raw!r})") from None
+        raise ConfigError(f"HEARTH_PORT (serve --port) must be a number (got {raw!r})") from None
     if not 0 <= port <= 65535:
-        raise ConfigError(f"the port must be between 0 and 65535 (got {port})")
+        raise ConfigError(f"HEARTH_PORT (serve --port) must be 0 to 65535 (got {port})")
     return port
 
 

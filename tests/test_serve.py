@@ -295,3 +295,15 @@ def test_serve_with_an_unreachable_database_fails_without_a_traceback(start, tmp
     assert code != 0
     assert "cannot connect to the database at postgresql://nobody@127.0.0.1:1" in server.stderr
     assert "Traceback" not in server.stderr
+
+
+def test_listening_socket_disables_nagle_so_responses_are_not_delayed():
+    """Accepted connections inherit TCP_NODELAY; without it every response
+    waited ~40 ms for the client's delayed ACK (see bench/README.md)."""
+    from web.cli import _listen
+
+    sock = _listen("127.0.0.1", 0)
+    try:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        sock.close()

@@ -293,7 +293,10 @@ def _listen(host: str, port: int) -> socket.socket:
         sock = socket.create_server((host, port), family=family, backlog=2048)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-    sock.set_inheritable(True)
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        # Accepted connections inherit this: no Nagle delay between a
+        # response's header and body writes.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
 
 

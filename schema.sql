@@ -21,6 +21,10 @@ CREATE TABLE IF NOT EXISTS members (
     status                 text NOT NULL DEFAULT 'active'
                            CHECK (status IN ('active', 'pending', 'suspended')),
     guidelines_accepted_at timestamptz NOT NULL,
+    -- Published on the member's actor. Private by default: follows wait for
+    -- the member's approval, and the profile is not offered to directories.
+    manually_approves_followers boolean NOT NULL DEFAULT true,
+    discoverable           boolean NOT NULL DEFAULT false,
     created_at             timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX IF NOT EXISTS members_username_lower_key ON members (lower(username));
@@ -65,4 +69,22 @@ CREATE TABLE IF NOT EXISTS invites (
     uses       integer NOT NULL DEFAULT 0 CHECK (uses >= 0 AND uses <= max_uses),
     expires_at timestamptz,
     created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Federation: each member is a Person actor with an RSA key pair made at
+-- sign-up. Private keys live apart from members, so no query that reads a
+-- profile ever touches one, and nothing serves them.
+CREATE TABLE IF NOT EXISTS member_keys (
+    member_id       bigint PRIMARY KEY REFERENCES members (id) ON DELETE CASCADE,
+    public_key_pem  text NOT NULL,
+    private_key_pem text NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+
+-- The instance's own Application actor, which signs instance-level fetches.
+CREATE TABLE IF NOT EXISTS instance_actor (
+    singleton       boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    public_key_pem  text NOT NULL,
+    private_key_pem text NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now()
 );

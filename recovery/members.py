@@ -6,7 +6,7 @@ import re
 import unicodedata
 from typing import Any
 
-from recovery import credentials, store
+from recovery import actors, credentials, store
 from recovery.errors import InvalidInput, LoginRefused, NotFound, PermissionDenied, RateLimited
 from recovery.models import Member, Registered, Registration, Role, Status
 
@@ -82,6 +82,7 @@ async def register(
     member = await store.insert_member(conn, username, password_hash, role, status)
     if member is None:
         raise InvalidInput("username", "That username is taken. Please choose another.")
+    await store.insert_member_keys(conn, member.id, await actors.new_key_pair())
     codes = await _issue_recovery_codes(conn, member.id)
     return Registered(member, codes)
 
@@ -197,10 +198,15 @@ async def delete_account(conn: Any, member_id: int, password: str, confirm: str)
     await store.retire_username(conn, member.username)
 
 
-async def update_profile(conn: Any, member_id: int, display_name: str, bio: str) -> Member:
+async def update_profile(
+    conn: Any, member_id: int, display_name: str, bio: str, *,
+    manually_approves_followers: bool, discoverable: bool,
+) -> Member:
     name = _clean_text(display_name, "display_name", "Display name", DISPLAY_NAME_MAX, False)
     about = _clean_text(bio, "bio", "About you", BIO_MAX, True)
-    return await store.update_profile(conn, member_id, name, about)
+    return await store.update_profile(
+        conn, member_id, name, about, manually_approves_followers, discoverable
+    )
 
 
 async def get_profile(conn: Any, username: str) -> Member:

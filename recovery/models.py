@@ -34,6 +34,8 @@ class Member:
     role: Role
     status: Status
     created_at: datetime
+    manually_approves_followers: bool = True
+    discoverable: bool = False
 
     @property
     def shown_name(self) -> str:
@@ -48,6 +50,12 @@ class Member:
 class Credentials:
     member: Member
     password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPair:
+    public_key_pem: str
+    private_key_pem: str
 
 
 @dataclass(frozen=True, slots=True)

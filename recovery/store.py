@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from recovery.models import Credentials, Invite, Member, Role, Status
+from recovery.models import Credentials, Invite, KeyPair, Member, Role, Status
 
-_MEMBER_COLUMNS = "id, username, display_name, bio, role, status, created_at"
+_MEMBER_COLUMNS = (
+    "id, username, display_name, bio, role, status, created_at, "
+    "manually_approves_followers, discoverable"
+)
 
 
 def _member(row: Any) -> Member:
@@ -22,6 +25,8 @@ def _member(row: Any) -> Member:
         role=Role(row["role"]),
         status=Status(row["status"]),
         created_at=row["created_at"],
+        manually_approves_followers=row["manually_approves_followers"],
+        discoverable=row["discoverable"],
     )
 
 
@@ -108,11 +113,16 @@ async def set_status(conn: Any, member_id: int, status: Status) -> None:
     await conn.execute("UPDATE members SET status = $2 WHERE id = $1", member_id, status.value)
 
 
-async def update_profile(conn: Any, member_id: int, display_name: str, bio: str) -> Member:
+async def update_profile(
+    conn: Any, member_id: int, display_name: str, bio: str,
+    manually_approves_followers: bool, discoverable: bool,
+) -> Member:
     row = await conn.fetchrow(
-        f"""UPDATE members SET display_name = $2, bio = $3 WHERE id = $1
+        f"""UPDATE members SET display_name = $2, bio = $3,
+                   manually_approves_followers = $4, discoverable = $5
+            WHERE id = $1
             RETURNING {_MEMBER_COLUMNS}""",  # noqa: S608
-        member_id, display_name, bio,
+        member_id, display_name, bio, manually_approves_followers, discoverable,
     )
     return _member(row)
 
@@ -133,6 +143,43 @@ async def retire_username(conn: Any, username: str) -> None:
         "INSERT INTO retired_usernames (username_lower) VALUES (lower($1)) ON CONFLICT DO NOTHING",
         username,
     )
+
+
+# -- actor keys ------------------------------------------------------------------
+
+async def insert_member_keys(conn: Any, member_id: int, keys: KeyPair) -> None:
+    await conn.execute(
+        """INSERT INTO member_keys (member_id, public_key_pem, private_key_pem)
+           VALUES ($1, $2, $3) ON CONFLICT (member_id) DO NOTHING""",
+        member_id, keys.public_key_pem, keys.private_key_pem,
+    )
+
+
+async def get_public_key(conn: Any, member_id: int) -> str | None:
+    pem: str | None = await conn.fetchval(
+        "SELECT public_key_pem FROM member_keys WHERE member_id = $1", member_id
+    )
+    return pem
+
+
+async def get_member_keys(conn: Any, member_id: int) -> KeyPair | None:
+    row = await conn.fetchrow(
+        "SELECT public_key_pem, private_key_pem FROM member_keys WHERE member_id = $1",
+        member_id,
+    )
+    return KeyPair(row["public_key_pem"], row["private_key_pem"]) if row else None
+
+
+async def get_or_create_instance_keys(conn: Any, candidate: KeyPair | None) -> KeyPair | None:
+    """The instance actor's keys; stores ``candidate`` when there are none."""
+    if candidate is not None:
+        await conn.execute(
+            """INSERT INTO instance_actor (public_key_pem, private_key_pem)
+               VALUES ($1, $2) ON CONFLICT DO NOTHING""",
+            candidate.public_key_pem, candidate.private_key_pem,
+        )
+    row = await conn.fetchrow("SELECT public_key_pem, private_key_pem FROM instance_actor")
+    return KeyPair(row["public_key_pem"], row["private_key_pem"]) if row else None
 
 
 # -- recovery codes -------------------------------------------------------------

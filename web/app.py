@@ -26,7 +26,7 @@ from recovery import community, store
 from recovery.errors import HearthError, InvalidInput, NotFound, PermissionDenied, RateLimited
 from web import database, filters
 from web.http import DatabaseUnavailable, LoginRequired, login_redirect, render
-from web.routes import account, auth, moderation, pages
+from web.routes import account, actors, auth, discovery, moderation, pages
 from web.security import BodyLimit, SecurityHeaders, Signer
 from web.settings import Settings
 from web.workers import run_forever
@@ -88,6 +88,7 @@ def create_app(
     app = Starlette(
         routes=[
             *pages.routes, *auth.routes, *account.routes, *moderation.routes,
+            *discovery.routes, *actors.routes,
             Mount("/static", StaticFiles(packages=[("web", "static")]), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit, limit=BODY_LIMIT)],

@@ -154,3 +154,27 @@ def clear_session_cookie(request: Request, response: Response) -> None:
         SESSION_COOKIE, httponly=True, samesite="lax",
         secure=request.app.state.settings.secure_cookies, path="/",
     )
+
+
+_AP_TYPES = ("application/activity+json", "application/ld+json")
+
+
+def accepts_activity_json(request: Request) -> bool:
+    """True when the client prefers ActivityStreams JSON to an HTML page."""
+    best_ap, best_html = 0.0, 0.0
+    for part in request.headers.get("accept", "").split(","):
+        media, _, params = part.strip().partition(";")
+        media = media.strip().lower()
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if media in _AP_TYPES:
+            best_ap = max(best_ap, q)
+        elif media in ("text/html", "application/xhtml+xml"):
+            best_html = max(best_html, q)
+    return best_ap > 0 and best_ap >= best_html

@@ -44,7 +44,9 @@ async def update_profile(request: Request) -> Response:
     try:
         async with transaction(request) as conn:
             await members.update_profile(
-                conn, member.id, field(data, "display_name"), field(data, "bio")
+                conn, member.id, field(data, "display_name"), field(data, "bio"),
+                manually_approves_followers=field(data, "approve_followers") == "yes",
+                discoverable=field(data, "discoverable") == "yes",
             )
     except InvalidInput as exc:
         return await _settings_page(request, 422, errors={exc.field: exc.message})

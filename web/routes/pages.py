@@ -11,7 +11,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from recovery import community, members
-from web.http import DatabaseUnavailable, connection, render
+from web.http import DatabaseUnavailable, accepts_activity_json, connection, render
+from web.routes import actors as actor_routes
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +31,14 @@ async def crisis(request: Request) -> Response:
 
 
 async def profile(request: Request) -> Response:
+    username = request.path_params["username"]
+    if accepts_activity_json(request):  # a server asking for the actor
+        return await actor_routes.member_json(request, username)
     async with connection(request) as conn:
-        member = await members.get_profile(conn, request.path_params["username"])
-    return await render(request, "profile.html", {"member": member})
+        member = await members.get_profile(conn, username)
+    response = await render(request, "profile.html", {"member": member})
+    response.headers["vary"] = "Accept"
+    return response
 
 
 async def healthz(request: Request) -> Response:

@@ -1,0 +1,108 @@
+"""Actor documents: a Person per member, the instance's Application actor.
+
+Browsers asking for /users/NAME are sent to the profile page; servers asking
+for ActivityStreams JSON at /@NAME get the actor."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from recovery import actors
+from recovery.models import Member
+from web.http import accepts_activity_json, connection
+from web.settings import Settings
+
+AP_JSON = "application/activity+json"
+CONTEXT: list[Any] = [
+    "https://www.w3.org/ns/activitystreams",
+    "https://w3id.org/security/v1",
+    {
+        "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+        "toot": "http://joinmastodon.org/ns#",
+        "discoverable": "toot:discoverable",
+    },
+]
+
+
+def activity_json(document: dict[str, Any]) -> Response:
+    return JSONResponse(document, media_type=AP_JSON,
+                        headers={"vary": "Accept", "access-control-allow-origin": "*"})
+
+
+def _summary_html(bio: str) -> str:
+    paragraphs = [p.strip() for p in bio.split("\n") if p.strip()]
+    return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+
+
+def person_document(settings: Settings, member: Member, public_key_pem: str) -> dict[str, Any]:
+    actor = f"{settings.url}/users/{member.username}"
+    return {
+        "@context": CONTEXT,
+        "id": actor,
+        "type": "Person",
+        "preferredUsername": member.username,
+        "name": member.shown_name,
+        "summary": _summary_html(member.bio),
+        "url": f"{settings.url}/@{member.username}",
+        "inbox": f"{actor}/inbox",
+        "outbox": f"{actor}/outbox",
+        "followers": f"{actor}/followers",
+        "following": f"{actor}/following",
+        "endpoints": {"sharedInbox": f"{settings.url}/inbox"},
+        "publicKey": {"id": f"{actor}#main-key", "owner": actor,
+                      "publicKeyPem": public_key_pem},
+        "manuallyApprovesFollowers": member.manually_approves_followers,
+        "discoverable": member.discoverable,
+        # The month joined, as the profile page shows; not the exact moment.
+        "published": member.created_at.strftime("%Y-%m-01T00:00:00Z"),
+    }
+
+
+def instance_document(settings: Settings, public_key_pem: str) -> dict[str, Any]:
+    actor = f"{settings.url}/actor"
+    return {
+        "@context": CONTEXT,
+        "id": actor,
+        "type": "Application",
+        "preferredUsername": settings.domain,
+        "name": settings.instance_name,
+        "summary": f"<p>{html.escape(settings.description)}</p>",
+        "url": f"{settings.url}/about",
+        "inbox": f"{actor}/inbox",
+        "outbox": f"{actor}/outbox",
+        "endpoints": {"sharedInbox": f"{settings.url}/inbox"},
+        "publicKey": {"id": f"{actor}#main-key", "owner": actor,
+                      "publicKeyPem": public_key_pem},
+        "manuallyApprovesFollowers": True,
+        "discoverable": False,
+    }
+
+
+async def member_actor(request: Request) -> Response:
+    username = request.path_params["username"]
+    if not accepts_activity_json(request):
+        return RedirectResponse(f"/@{username}", status_code=303)
+    return await member_json(request, username)
+
+
+async def member_json(request: Request, username: str) -> Response:
+    async with connection(request) as conn:
+        member, pem = await actors.public_member(conn, username)
+    return activity_json(person_document(request.app.state.settings, member, pem))
+
+
+async def instance_actor(request: Request) -> Response:
+    async with connection(request) as conn:
+        keys = await actors.instance_keys(conn)
+    return activity_json(instance_document(request.app.state.settings, keys.public_key_pem))
+
+
+routes = [
+    Route("/users/{username}", member_actor, methods=["GET"]),
+    Route("/actor", instance_actor, methods=["GET"]),
+]

@@ -11,17 +11,20 @@ import asyncio
 import itertools
 import os
 import re
-import shutil
+import socket
 import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
+from tests.processes import HEARTH, SERVING, START_TIMEOUT, HearthProcess
 from web import database
 from web.app import create_app
 from web.settings import Settings
@@ -29,16 +32,6 @@ from web.settings import Settings
 UNREACHABLE = "postgresql://nobody@127.0.0.1:1/nothing"
 
 
-def _find_hearth() -> str:
-    beside = Path(sys.executable).parent / "hearth"
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("hearth")
-    assert found, "the hearth console script is not installed (pip install -e .)"
-    return found
-
-
-HEARTH = _find_hearth()
 
 
 def hearth_env(data_dir: Path, **variables: str) -> dict[str, str]:
@@ -113,14 +106,7 @@ def database_url(pg_admin_url: str, template_name: str) -> Iterator[str]:
     """A clean database of its own for this test."""
     name = f"hearth_t_{os.getpid()}_{next(_counter)}"
 
-    async def create() -> None:
-        admin = await asyncpg.connect(pg_admin_url)
-        try:
-            await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template_name}")
-        finally:
-            await admin.close()
-
-    run(create())
+    run(_create_from_template(pg_admin_url, name, template_name))
     yield database.with_database(pg_admin_url, name)
     run(_drop(pg_admin_url, name))
 
@@ -230,5 +216,90 @@ def login(client: TestClient, username: str, password: str = PASSWORD,
                      {"username": username, "password": password, "next": next_path})
 
 
+def signup_over_http(http: httpx2.Client, username: str, password: str = PASSWORD) -> Any:
+    """Sign up through a real server's pages, as a browser would."""
+    token = csrf_from(http.get("/signup").text)
+    return http.post("/signup", data={
+        "csrf_token": token, "username": username, "password": password,
+        "password_confirm": password, "accept": "yes", "invite": "",
+    })
+
+
 def recovery_codes_from(html: str) -> list[str]:
     return re.findall(r"<code>([a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4})</code>", html)
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[Callable[[list[str], dict[str, str]], HearthProcess]]:
+    """``start(args, env)`` runs hearth; every process is ended after the test."""
+    processes: list[HearthProcess] = []
+
+    def starter(args: list[str], env: dict[str, str]) -> HearthProcess:
+        log = tmp_path / f"hearth-{len(processes)}.stderr"
+        process = HearthProcess(args, env, tmp_path, log)
+        processes.append(process)
+        return process
+
+    yield starter
+    for process in processes:
+        process.close()
+
+
+
+
+@dataclass
+class Instance:
+    """A real `hearth serve` process with its own database and address."""
+
+    name: str
+    url: str
+    db: Db
+    process: HearthProcess
+
+    def client(self) -> httpx2.Client:
+        return httpx2.Client(base_url=self.url, timeout=15)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def instances(
+    pg_admin_url: str, template_name: str, tmp_path: Path
+) -> Iterator[Callable[..., Instance]]:
+    """``instances(name, **HEARTH_VARS)`` starts one more instance, federating
+    over loopback (HEARTH_ALLOW_PRIVATE_NETWORK is on for them)."""
+    started: list[Instance] = []
+
+    def start_instance(name: str, **variables: str) -> Instance:
+        db_name = f"hearth_i_{os.getpid()}_{next(_counter)}"
+        run(_create_from_template(pg_admin_url, db_name, template_name))
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = hearth_env(tmp_path / name, HEARTH_URL=url, HEARTH_INSTANCE_NAME=name,
+                         HEARTH_ALLOW_PRIVATE_NETWORK="on",
+                         HEARTH_DATABASE_URL=database.with_database(pg_admin_url, db_name),
+                         **variables)
+        process = HearthProcess(["serve", "--port", str(port)], env, tmp_path,
+                                tmp_path / f"{name}.stderr")
+        instance = Instance(name, url, Db(env["HEARTH_DATABASE_URL"]), process)
+        started.append(instance)
+        process.wait_for_line(SERVING, START_TIMEOUT)
+        return instance
+
+    yield start_instance
+    for instance in started:
+        instance.process.close()
+        run(_drop(pg_admin_url, urlsplit(instance.db.url).path.lstrip("/")))
+
+
+async def _create_from_template(admin_url: str, name: str, template: str) -> None:
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    finally:
+        await admin.close()

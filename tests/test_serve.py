@@ -4,125 +4,34 @@ on SIGTERM, and start-up failures that stay readable."""
 
 from __future__ import annotations
 
-import queue
 import re
-import signal
 import socket
 import subprocess
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO
 
 import httpx2
 import psutil
 import pytest
 
-from tests.conftest import HEARTH, PASSWORD, UNREACHABLE, csrf_from, hearth_env, run_hearth
+from tests.conftest import (
+    PASSWORD,
+    UNREACHABLE,
+    csrf_from,
+    hearth_env,
+    run_hearth,
+    signup_over_http,
+)
+from tests.processes import SERVING, START_TIMEOUT, HearthProcess
 
 pytestmark = pytest.mark.slow
-
-START_TIMEOUT = 90.0  # the first start runs initdb for the embedded PostgreSQL
-STOP_TIMEOUT = 15.0
-_SERVING = re.compile(
-    r"Hearth is serving (?P<name>.+) at (?P<url>\S+) "
-    r"\(listening on http://(?P<host>[^\s)]+):(?P<port>\d+)\)"
-)
-
-
-class HearthProcess:
-    """A running ``hearth`` command: stdout read line by line on a thread,
-    stderr kept in a file so it can never fill a pipe."""
-
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path, log: Path) -> None:
-        self.log = log
-        self._stderr: IO[str] = log.open("w", encoding="utf-8")
-        self.proc = subprocess.Popen(
-            [HEARTH, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=self._stderr, text=True, env=env, cwd=cwd,
-        )
-        self.stdout: list[str] = []
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._read_stdout, daemon=True)
-        self._reader.start()
-
-    def _read_stdout(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._lines.put(line)
-        self._lines.put(None)
-
-    @property
-    def stderr(self) -> str:
-        self._stderr.flush()
-        return self.log.read_text(encoding="utf-8")
-
-    def wait_for_line(self, pattern: re.Pattern[str], timeout: float) -> re.Match[str]:
-        """The first stdout line matching ``pattern``; fails at the deadline or
-        if the process ends first."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            try:
-                line = self._lines.get(timeout=max(remaining, 0))
-            except queue.Empty:
-                pytest.fail(f"no line matching {pattern.pattern!r} within {timeout} s; "
-                            f"stdout: {''.join(self.stdout)!r}\nstderr:\n{self.stderr}")
-            if line is None:
-                code = self.proc.wait(timeout=STOP_TIMEOUT)
-                pytest.fail(f"hearth exited with {code} before printing "
-                            f"{pattern.pattern!r}; stderr:\n{self.stderr}")
-            self.stdout.append(line)
-            match = pattern.search(line)
-            if match:
-                return match
-
-    def stop(self, timeout: float = STOP_TIMEOUT) -> int:
-        """SIGTERM, then the exit code; fails if it does not exit in time."""
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"hearth did not exit within {timeout} s of SIGTERM; "
-                        f"stderr:\n{self.stderr}")
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._reader.join(timeout=STOP_TIMEOUT)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-        self._stderr.close()
-
-
-@pytest.fixture
-def start(tmp_path: Path) -> Iterator[Callable[[list[str], dict[str, str]], HearthProcess]]:
-    """``start(args, env)`` runs hearth; every process is ended after the test."""
-    processes: list[HearthProcess] = []
-
-    def starter(args: list[str], env: dict[str, str]) -> HearthProcess:
-        log = tmp_path / f"hearth-{len(processes)}.stderr"
-        process = HearthProcess(args, env, tmp_path, log)
-        processes.append(process)
-        return process
-
-    yield starter
-    for process in processes:
-        process.close()
-
 
 def _serve(
     start: Callable[[list[str], dict[str, str]], HearthProcess], env: dict[str, str], *extra: str
 ) -> tuple[HearthProcess, str]:
     """Start ``hearth serve --port 0``; the process and its base URL once listening."""
     process = start(["serve", "--port", "0", *extra], env)
-    match = process.wait_for_line(_SERVING, START_TIMEOUT)
+    match = process.wait_for_line(SERVING, START_TIMEOUT)
     if "HEARTH_URL" not in env:  # unconfigured, the public URL follows the bound port
         assert match["url"] == f"http://localhost:{match['port']}"
     return process, f"http://{match['host']}:{match['port']}"
@@ -178,21 +87,13 @@ def _login(http: httpx2.Client, username: str, password: str) -> httpx2.Response
     })
 
 
-def _signup(http: httpx2.Client, username: str, password: str) -> httpx2.Response:
-    token = csrf_from(http.get("/signup").text)
-    return http.post("/signup", data={
-        "csrf_token": token, "username": username, "password": password,
-        "password_confirm": password, "accept": "yes", "invite": "",
-    })
-
-
 def test_serving_again_on_the_same_data_dir_keeps_members(start, tmp_path):
     data_dir = tmp_path / "data"
     env = _embedded_env(data_dir)
 
     first, base = _serve(start, env)
     with httpx2.Client(base_url=base, timeout=10) as http:
-        assert _signup(http, "early_bird", PASSWORD).status_code == 201
+        assert signup_over_http(http, "early_bird", PASSWORD).status_code == 201
     assert first.stop() == 0
 
     # created while no server runs: the CLI starts and stops the database itself

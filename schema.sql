@@ -88,3 +88,41 @@ CREATE TABLE IF NOT EXISTS instance_actor (
     private_key_pem text NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now()
 );
+
+-- Actors of other servers, as last fetched; their keys verify what they send.
+CREATE TABLE IF NOT EXISTS remote_actors (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    uri            text NOT NULL UNIQUE,
+    key_id         text UNIQUE,
+    public_key_pem text,
+    host           text NOT NULL,
+    type           text NOT NULL,
+    inbox          text,
+    shared_inbox   text,
+    document       jsonb NOT NULL,
+    fetched_at     timestamptz NOT NULL DEFAULT now(),
+    gone_at        timestamptz
+);
+
+-- Domains this community will not federate with: refused before any fetch.
+CREATE TABLE IF NOT EXISTS domain_blocks (
+    domain     text PRIMARY KEY CHECK (domain = lower(domain)),
+    reason     text NOT NULL DEFAULT '',
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Verified activities as received, once each; a worker processes them.
+CREATE TABLE IF NOT EXISTS inbox_activities (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    activity_id     text NOT NULL UNIQUE,
+    actor_uri       text NOT NULL,
+    activity_type   text NOT NULL,
+    payload         jsonb NOT NULL,
+    received_at     timestamptz NOT NULL DEFAULT now(),
+    attempts        integer NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    processed_at    timestamptz,
+    last_error      text
+);
+CREATE INDEX IF NOT EXISTS inbox_activities_due_idx
+    ON inbox_activities (next_attempt_at) WHERE processed_at IS NULL;

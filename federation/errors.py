@@ -5,7 +5,8 @@ the log goes in the exception's cause.
     FederationError            status 400
     ├── SignatureError         401: missing, malformed, wrong or stale signature
     ├── InvalidDocument        400: not JSON, too deep, missing id/type/actor, ...
-    │   └── PayloadTooLarge    413
+    │   ├── PayloadTooLarge    413
+    │   └── UnsupportedMediaType 415: not an ActivityStreams content type
     └── FetchError             a remote GET did not give a usable document
         ├── FetchRefused       403: blocked before connecting (private address,
         │                           blocked domain, bad scheme, too many redirects)
@@ -36,6 +37,10 @@ class InvalidDocument(FederationError):
 
 class PayloadTooLarge(InvalidDocument):
     status = 413
+
+
+class UnsupportedMediaType(InvalidDocument):
+    status = 415
 
 
 class FetchError(FederationError):

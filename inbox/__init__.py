@@ -1,4 +1,6 @@
-"""Receiving activities: verify, dedupe, store, answer 202; a worker dispatches.
+"""Receiving activities: verify, dedupe, store, answer 202 (``receive``).
 
-Filled by the federation issue.
+A worker that dispatches stored activities to named handlers comes next
+(the federation issue); until then verified activities wait in
+``inbox_activities``.
 """

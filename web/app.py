@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Any
 
 import asyncpg
+import httpx2
 import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -22,11 +23,17 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from federation.fetch import FetchPolicy, make_client
+from federation.fetch import Signer as RequestSigner
+from federation.signatures import sign_request
+from inbox.keys import KeyFetcher
+from recovery import actors as recovery_actors
 from recovery import community, store
 from recovery.errors import HearthError, InvalidInput, NotFound, PermissionDenied, RateLimited
 from web import database, filters
 from web.http import DatabaseUnavailable, LoginRequired, login_redirect, render
-from web.routes import account, actors, auth, discovery, moderation, pages
+from web.routes import account, actors, auth, discovery, inbox, moderation, pages
+from web.routes.discovery import hearth_version
 from web.security import BodyLimit, SecurityHeaders, Signer
 from web.settings import Settings
 from web.workers import run_forever
@@ -57,10 +64,13 @@ _REASONS = {
 
 
 def create_app(
-    settings: Settings, database_url: str | None = None, *, workers: bool = False
+    settings: Settings, database_url: str | None = None, *, workers: bool = False,
+    http_client_factory: Callable[[FetchPolicy], httpx2.AsyncClient] = make_client,
 ) -> Starlette:
     """A Hearth app for these settings; ``database_url`` overrides the settings'.
-    With ``workers`` the background jobs run inside the server process."""
+    With ``workers`` the background jobs run inside the server process.
+    ``http_client_factory`` makes the client for requests to other servers
+    (tests pass one on an httpx2.MockTransport)."""
     url = database_url or settings.database_url
     if not url:
         raise ValueError("create_app needs a database URL (the CLI starts the embedded one)")
@@ -72,8 +82,13 @@ def create_app(
             async with pool.acquire() as conn:
                 await database.apply_schema(conn)
                 key = await store.get_or_create_signing_key(conn, secrets.token_bytes(32))
+                instance_keys = await recovery_actors.instance_keys(conn)
+            http_client = http_client_factory(_fetch_policy(settings))
             app.state.pool = pool
             app.state.signer = Signer(key)
+            app.state.key_fetcher = KeyFetcher(
+                http_client, _fetch_policy(settings),
+                _instance_signer(settings, instance_keys.private_key_pem))
             stop = asyncio.Event()
             background = asyncio.create_task(run_forever(pool, stop)) if workers else None
             try:
@@ -82,13 +97,14 @@ def create_app(
                 stop.set()
                 if background is not None:
                     await background
+                await http_client.aclose()
         finally:
             await pool.close()
 
     app = Starlette(
         routes=[
             *pages.routes, *auth.routes, *account.routes, *moderation.routes,
-            *discovery.routes, *actors.routes,
+            *discovery.routes, *actors.routes, *inbox.routes,
             Mount("/static", StaticFiles(packages=[("web", "static")]), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit, limit=BODY_LIMIT)],
@@ -98,6 +114,23 @@ def create_app(
     app.state.settings = settings
     app.state.templates = Jinja2Templates(env=_template_env())
     return app
+
+
+def _fetch_policy(settings: Settings) -> FetchPolicy:
+    return FetchPolicy(
+        user_agent=f"Hearth/{hearth_version()} (+{settings.url})",
+        allow_private=settings.allow_private_network,
+    )
+
+
+def _instance_signer(settings: Settings, private_key_pem: str) -> RequestSigner:
+    """Signs instance-level GETs (key fetches) as the instance actor."""
+    key_id = f"{settings.url}/actor#main-key"
+
+    def sign(method: str, url: str, headers: dict[str, str]) -> dict[str, str]:
+        return sign_request(method, url, headers, None, key_id, private_key_pem)
+
+    return sign
 
 
 def _template_env() -> jinja2.Environment:

@@ -12,21 +12,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from federation.actors import person_to_as2
 from recovery import actors
 from recovery.models import Member
 from web.http import accepts_activity_json, connection
 from web.settings import Settings
 
 AP_JSON = "application/activity+json"
-CONTEXT: list[Any] = [
-    "https://www.w3.org/ns/activitystreams",
-    "https://w3id.org/security/v1",
-    {
-        "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
-        "toot": "http://joinmastodon.org/ns#",
-        "discoverable": "toot:discoverable",
-    },
-]
 
 
 def activity_json(document: dict[str, Any]) -> Response:
@@ -41,46 +33,29 @@ def _summary_html(bio: str) -> str:
 
 def person_document(settings: Settings, member: Member, public_key_pem: str) -> dict[str, Any]:
     actor = f"{settings.url}/users/{member.username}"
-    return {
-        "@context": CONTEXT,
-        "id": actor,
-        "type": "Person",
-        "preferredUsername": member.username,
-        "name": member.shown_name,
-        "summary": _summary_html(member.bio),
-        "url": f"{settings.url}/@{member.username}",
-        "inbox": f"{actor}/inbox",
-        "outbox": f"{actor}/outbox",
-        "followers": f"{actor}/followers",
-        "following": f"{actor}/following",
-        "endpoints": {"sharedInbox": f"{settings.url}/inbox"},
-        "publicKey": {"id": f"{actor}#main-key", "owner": actor,
-                      "publicKeyPem": public_key_pem},
-        "manuallyApprovesFollowers": member.manually_approves_followers,
-        "discoverable": member.discoverable,
-        # The month joined, as the profile page shows; not the exact moment.
-        "published": member.created_at.strftime("%Y-%m-01T00:00:00Z"),
-    }
+    # The month joined, as the profile page shows; not the exact moment.
+    joined = member.created_at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return person_to_as2(
+        id=actor, preferred_username=member.username, inbox=f"{actor}/inbox",
+        outbox=f"{actor}/outbox", followers=f"{actor}/followers",
+        following=f"{actor}/following", public_key_pem=public_key_pem,
+        name=member.shown_name, summary=_summary_html(member.bio),
+        url=f"{settings.url}/@{member.username}", shared_inbox=f"{settings.url}/inbox",
+        manually_approves_followers=member.manually_approves_followers,
+        discoverable=member.discoverable, published=joined,
+    )
 
 
 def instance_document(settings: Settings, public_key_pem: str) -> dict[str, Any]:
     actor = f"{settings.url}/actor"
-    return {
-        "@context": CONTEXT,
-        "id": actor,
-        "type": "Application",
-        "preferredUsername": settings.domain,
-        "name": settings.instance_name,
-        "summary": f"<p>{html.escape(settings.description)}</p>",
-        "url": f"{settings.url}/about",
-        "inbox": f"{actor}/inbox",
-        "outbox": f"{actor}/outbox",
-        "endpoints": {"sharedInbox": f"{settings.url}/inbox"},
-        "publicKey": {"id": f"{actor}#main-key", "owner": actor,
-                      "publicKeyPem": public_key_pem},
-        "manuallyApprovesFollowers": True,
-        "discoverable": False,
-    }
+    return person_to_as2(
+        id=actor, kind="Application", preferred_username=settings.domain,
+        inbox=f"{actor}/inbox", outbox=f"{actor}/outbox", followers=f"{actor}/followers",
+        following=f"{actor}/following", public_key_pem=public_key_pem,
+        name=settings.instance_name, summary=f"<p>{html.escape(settings.description)}</p>",
+        url=f"{settings.url}/about", shared_inbox=f"{settings.url}/inbox",
+        manually_approves_followers=True, discoverable=False,
+    )
 
 
 async def member_actor(request: Request) -> Response:

@@ -1,0 +1,49 @@
+"""POST /inbox and /users/NAME/inbox: verify, store, 202."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from federation.errors import FederationError, FetchFailed
+from inbox.receive import Delivery, receive
+from recovery import members
+from web.http import connection
+
+log = logging.getLogger(__name__)
+
+
+async def shared_inbox(request: Request) -> Response:
+    return await _receive(request)
+
+
+async def member_inbox(request: Request) -> Response:
+    async with connection(request) as conn:
+        await members.get_profile(conn, request.path_params["username"])  # 404 if none
+    return await _receive(request)
+
+
+async def _receive(request: Request) -> Response:
+    settings = request.app.state.settings
+    query = f"?{request.url.query}" if request.url.query else ""
+    delivery = Delivery(f"{settings.url}{request.url.path}{query}",
+                        {k.lower(): v for k, v in request.headers.items()},
+                        await request.body())
+    try:
+        async with connection(request) as conn:
+            await receive(conn, delivery, request.app.state.key_fetcher)
+    except FederationError as exc:
+        log.info("inbox refused a delivery (%d): %s", exc.status, exc.reason)
+        headers = {"retry-after": "60"} if isinstance(exc, FetchFailed) else None
+        status = 503 if isinstance(exc, FetchFailed) else exc.status
+        return JSONResponse({"error": exc.reason}, status_code=status, headers=headers)
+    return Response(status_code=202)
+
+
+routes = [
+    Route("/inbox", shared_inbox, methods=["POST"]),
+    Route("/users/{username}/inbox", member_inbox, methods=["POST"]),
+]

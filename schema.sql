@@ -91,18 +91,26 @@ CREATE TABLE IF NOT EXISTS instance_actor (
 
 -- Actors of other servers, as last fetched; their keys verify what they send.
 CREATE TABLE IF NOT EXISTS remote_actors (
-    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    uri            text NOT NULL UNIQUE,
-    key_id         text UNIQUE,
-    public_key_pem text,
-    host           text NOT NULL,
-    type           text NOT NULL,
-    inbox          text,
-    shared_inbox   text,
-    document       jsonb NOT NULL,
-    fetched_at     timestamptz NOT NULL DEFAULT now(),
-    gone_at        timestamptz
+    id                          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    uri                         text NOT NULL UNIQUE,
+    key_id                      text UNIQUE,
+    public_key_pem              text,
+    host                        text NOT NULL,
+    type                        text NOT NULL,
+    preferred_username          text,
+    name                        text,
+    url                         text,
+    inbox                       text,
+    shared_inbox                text,
+    followers                   text,
+    manually_approves_followers boolean NOT NULL DEFAULT false,
+    document                    jsonb NOT NULL,
+    fetched_at                  timestamptz NOT NULL DEFAULT now(),
+    gone_at                     timestamptz,
+    moved_to                    text
 );
+CREATE INDEX IF NOT EXISTS remote_actors_handle_idx
+    ON remote_actors (lower(preferred_username), host);
 
 -- Domains this community will not federate with: refused before any fetch.
 CREATE TABLE IF NOT EXISTS domain_blocks (
@@ -126,3 +134,120 @@ CREATE TABLE IF NOT EXISTS inbox_activities (
 );
 CREATE INDEX IF NOT EXISTS inbox_activities_due_idx
     ON inbox_activities (next_attempt_at) WHERE processed_at IS NULL;
+
+-- Who follows whom. Exactly one side of each pair is local or remote; a
+-- follow of a member who approves followers waits as 'pending'.
+CREATE TABLE IF NOT EXISTS follows (
+    id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    uri                text NOT NULL UNIQUE,
+    follower_member_id bigint REFERENCES members (id) ON DELETE CASCADE,
+    follower_remote_id bigint REFERENCES remote_actors (id) ON DELETE CASCADE,
+    followed_member_id bigint REFERENCES members (id) ON DELETE CASCADE,
+    followed_remote_id bigint REFERENCES remote_actors (id) ON DELETE CASCADE,
+    state              text NOT NULL CHECK (state IN ('pending', 'accepted')),
+    created_at         timestamptz NOT NULL DEFAULT now(),
+    CHECK ((follower_member_id IS NULL) <> (follower_remote_id IS NULL)),
+    CHECK ((followed_member_id IS NULL) <> (followed_remote_id IS NULL)),
+    CHECK (follower_remote_id IS NULL OR followed_remote_id IS NULL)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS follows_pair_key ON follows (
+    coalesce(follower_member_id, 0), coalesce(follower_remote_id, 0),
+    coalesce(followed_member_id, 0), coalesce(followed_remote_id, 0));
+CREATE INDEX IF NOT EXISTS follows_followed_member_idx ON follows (followed_member_id, state);
+CREATE INDEX IF NOT EXISTS follows_follower_member_idx ON follows (follower_member_id, state);
+
+-- Posts, local and remote. Local posts have no uri: it is made from the id.
+-- 'community' posts are shown here and never federated.
+CREATE TABLE IF NOT EXISTS posts (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    uri              text UNIQUE,
+    author_member_id bigint REFERENCES members (id) ON DELETE CASCADE,
+    author_remote_id bigint REFERENCES remote_actors (id) ON DELETE CASCADE,
+    visibility       text NOT NULL
+                     CHECK (visibility IN ('public', 'unlisted', 'followers', 'direct', 'community')),
+    content_html     text NOT NULL,
+    summary          text NOT NULL DEFAULT '',
+    sensitive        boolean NOT NULL DEFAULT false,
+    in_reply_to_uri  text,
+    in_reply_to_id   bigint REFERENCES posts (id) ON DELETE SET NULL,
+    context_uri      text,
+    url              text,
+    recipients       text[] NOT NULL DEFAULT '{}',
+    published_at     timestamptz NOT NULL DEFAULT now(),
+    edited_at        timestamptz,
+    CHECK ((author_member_id IS NULL) <> (author_remote_id IS NULL)),
+    CHECK ((uri IS NULL) = (author_remote_id IS NULL))
+);
+CREATE INDEX IF NOT EXISTS posts_member_idx ON posts (author_member_id, id DESC);
+CREATE INDEX IF NOT EXISTS posts_remote_idx ON posts (author_remote_id, id DESC);
+CREATE INDEX IF NOT EXISTS posts_reply_idx ON posts (in_reply_to_id);
+
+-- Ids of deleted remote objects: a Create arriving after its Delete is ignored.
+CREATE TABLE IF NOT EXISTS tombstones (
+    uri        text PRIMARY KEY,
+    deleted_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Likes and boosts, by local members or remote actors.
+CREATE TABLE IF NOT EXISTS reactions (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind             text NOT NULL CHECK (kind IN ('like', 'boost')),
+    uri              text NOT NULL UNIQUE,
+    post_id          bigint NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    actor_member_id  bigint REFERENCES members (id) ON DELETE CASCADE,
+    actor_remote_id  bigint REFERENCES remote_actors (id) ON DELETE CASCADE,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    CHECK ((actor_member_id IS NULL) <> (actor_remote_id IS NULL))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS reactions_once_key ON reactions (
+    kind, post_id, coalesce(actor_member_id, 0), coalesce(actor_remote_id, 0));
+
+-- Outgoing activities, one row per target inbox, queued in the transaction
+-- of the change that caused them and claimed with FOR UPDATE SKIP LOCKED.
+CREATE TABLE IF NOT EXISTS deliveries (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    activity_id      text NOT NULL,
+    inbox            text NOT NULL,
+    host             text NOT NULL,
+    signer_member_id bigint REFERENCES members (id) ON DELETE CASCADE,
+    payload          jsonb NOT NULL,
+    attempts         integer NOT NULL DEFAULT 0,
+    next_attempt_at  timestamptz NOT NULL DEFAULT now(),
+    last_error       text,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    delivered_at     timestamptz,
+    failed_at        timestamptz,
+    UNIQUE (activity_id, inbox)
+);
+CREATE INDEX IF NOT EXISTS deliveries_due_idx ON deliveries (next_attempt_at, host)
+    WHERE delivered_at IS NULL AND failed_at IS NULL;
+
+-- Peer hosts that keep failing: after failures on several distinct days a
+-- host is skipped until it answers again or sends us a signed request.
+CREATE TABLE IF NOT EXISTS peer_hosts (
+    host              text PRIMARY KEY,
+    failure_days      date[] NOT NULL DEFAULT '{}',
+    unavailable_since timestamptz,
+    last_success_at   timestamptz
+);
+
+-- A remote actor blocking one of our members: no follows either way, and
+-- nothing of the member is delivered to them.
+CREATE TABLE IF NOT EXISTS remote_blocks (
+    uri       text PRIMARY KEY,
+    remote_id bigint NOT NULL REFERENCES remote_actors (id) ON DELETE CASCADE,
+    member_id bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (remote_id, member_id)
+);
+
+-- Reports (Flag) from other servers, for this community's moderators.
+CREATE TABLE IF NOT EXISTS reports (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    uri          text NOT NULL UNIQUE,
+    reporter_remote_id bigint REFERENCES remote_actors (id) ON DELETE SET NULL,
+    content      text NOT NULL DEFAULT '',
+    object_uris  text[] NOT NULL DEFAULT '{}',
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    resolved_at  timestamptz
+);

@@ -103,6 +103,16 @@ class FetchPolicy:
 
 
 @dataclass(frozen=True)
+class _Expect:
+    """What a fetch accepts: the Accept header, the content types, and
+    whether the document's id must be the URL fetched."""
+
+    accept: str
+    content_type_ok: Callable[[str], bool]
+    id_is_url: bool
+
+
+@dataclass(frozen=True)
 class _Target:
     scheme: str
     host: str
@@ -152,15 +162,29 @@ async def fetch_document(
     ``make_client``: another client still gets every check, but its sockets
     are not pinned to the checked addresses.
     """
+    return await _fetch(client, url, policy, sign, _AS2)
+
+
+async def fetch_jrd(client: httpx2.AsyncClient, url: str, *, policy: FetchPolicy) -> dict[str, Any]:
+    """GET a WebFinger JRD (RFC 7033) with every check ``fetch_document``
+    makes but the content type (JRD or JSON) and the id (a JRD has none)."""
+    return await _fetch(client, url, policy, None, _JRD)
+
+
+async def _fetch(
+    client: httpx2.AsyncClient, url: str, policy: FetchPolicy, sign: Signer | None,
+    expect: _Expect,
+) -> dict[str, Any]:
     try:
         async with asyncio.timeout(policy.total_timeout):
-            return await _follow(client, _parse_target(url), policy, sign)
+            return await _follow(client, _parse_target(url), policy, sign, expect)
     except TimeoutError as exc:
         raise FetchFailed(f"{url}: no complete answer within {policy.total_timeout:g} s") from exc
 
 
 async def _follow(
-    client: httpx2.AsyncClient, target: _Target, policy: FetchPolicy, sign: Signer | None
+    client: httpx2.AsyncClient, target: _Target, policy: FetchPolicy, sign: Signer | None,
+    expect: _Expect,
 ) -> dict[str, Any]:
     for _ in range(policy.max_redirects + 1):
         _check_target(target, policy)
@@ -169,7 +193,7 @@ async def _follow(
             addresses = await resolve_public(
                 target.host, target.port, allow_private=False, dns_timeout=policy.connect_timeout
             )
-        answer = await _get(client, target, addresses, policy, sign)
+        answer = await _get(client, target, addresses, policy, sign, expect)
         if isinstance(answer, dict):
             return answer
         target = _parse_target(urljoin(target.url, answer))
@@ -182,18 +206,19 @@ async def _get(
     addresses: tuple[str, ...] | None,
     policy: FetchPolicy,
     sign: Signer | None,
+    expect: _Expect,
 ) -> dict[str, Any] | str:
     """One hop: the document, or where a redirect points. ``addresses`` are
     the checked ones to connect to (None: the transport resolves itself)."""
     request = client.build_request(
-        "GET", target.url, headers=_request_headers(target.url, policy, sign),
+        "GET", target.url, headers=_request_headers(target.url, policy, sign, expect.accept),
         timeout=_timeout(policy),
     )
     token = _PINS.set({(target.host, target.port): addresses} if addresses else {})
     try:
         response = await client.send(request, stream=True, follow_redirects=False)
         try:
-            return await _read_answer(response, target, policy)
+            return await _read_answer(response, target, policy, expect)
         finally:
             await response.aclose()
     except httpx2.TimeoutException as exc:
@@ -205,7 +230,7 @@ async def _get(
 
 
 async def _read_answer(
-    response: httpx2.Response, target: _Target, policy: FetchPolicy
+    response: httpx2.Response, target: _Target, policy: FetchPolicy, expect: _Expect
 ) -> dict[str, Any] | str:
     status = response.status_code
     if status in REDIRECTS:
@@ -220,14 +245,15 @@ async def _read_answer(
     if status != 200:
         raise BadRemoteDocument(f"{target.url}: answered {status}")
     content_type = response.headers.get("content-type", "")
-    if not is_activitystreams_type(content_type):
-        raise BadRemoteDocument(f"{target.url}: content type {content_type!r} is not AS2")
+    if not expect.content_type_ok(content_type):
+        raise BadRemoteDocument(f"{target.url}: content type {content_type!r} is not accepted")
     body = await _read_body(response, target, policy.max_bytes)
     try:
         document = parse_json(body, max_bytes=policy.max_bytes)
     except InvalidDocument as exc:
         raise BadRemoteDocument(f"{target.url}: {exc.reason}") from exc
-    _check_id(document, target)
+    if expect.id_is_url:
+        _check_id(document, target)
     return document
 
 
@@ -297,8 +323,19 @@ def _check_id(document: dict[str, Any], target: _Target) -> None:
         raise BadRemoteDocument(f"{target.url}: document id {doc_id!r} is not the URL fetched")
 
 
-def _request_headers(url: str, policy: FetchPolicy, sign: Signer | None) -> dict[str, str]:
-    headers = {"Accept": ACCEPT, "Accept-Encoding": "gzip", "User-Agent": policy.user_agent}
+def _is_jrd_type(content_type: str) -> bool:
+    media = content_type.partition(";")[0].strip().lower()
+    return media in ("application/jrd+json", "application/json")
+
+
+_AS2 = _Expect(ACCEPT, is_activitystreams_type, id_is_url=True)
+_JRD = _Expect("application/jrd+json, application/json", _is_jrd_type, id_is_url=False)
+
+
+def _request_headers(
+    url: str, policy: FetchPolicy, sign: Signer | None, accept: str = ACCEPT
+) -> dict[str, str]:
+    headers = {"Accept": accept, "Accept-Encoding": "gzip", "User-Agent": policy.user_agent}
     if sign is not None:
         headers.update(sign("GET", url, dict(headers)))
     return headers

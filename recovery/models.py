@@ -94,3 +94,116 @@ class Community:
     rules: tuple[str, ...]
     crisis_resources: tuple[CrisisResource, ...]
     registration: Registration
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteActor:
+    """An actor of another server, as last fetched."""
+
+    id: int
+    uri: str
+    host: str
+    type: str
+    username: str | None
+    name: str | None
+    url: str | None
+    inbox: str | None
+    shared_inbox: str | None
+    followers: str | None
+    manually_approves_followers: bool
+    gone: bool
+
+    @property
+    def handle(self) -> str:
+        return f"@{self.username or '?'}@{self.host}"
+
+    @property
+    def shown_name(self) -> str:
+        return self.name or self.username or self.uri
+
+    @property
+    def delivery_inbox(self) -> str | None:
+        return self.shared_inbox or self.inbox
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteKey:
+    key_id: str
+    owner: str
+    public_key_pem: str
+    fetched_at: datetime
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+    FOLLOWERS = "followers"
+    DIRECT = "direct"
+    COMMUNITY = "community"  # shown here only, never federated
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """One side of a follow or the author of a post: a member or a remote actor."""
+
+    member_id: int | None = None
+    remote_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.member_id is None) == (self.remote_id is None):
+            raise ValueError("a party is a member or a remote actor, not both or neither")
+
+    @property
+    def is_local(self) -> bool:
+        return self.member_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    id: int
+    uri: str
+    follower: Party
+    followed: Party
+    state: str  # 'pending' or 'accepted'
+
+    @property
+    def accepted(self) -> bool:
+        return self.state == "accepted"
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who wrote a post, as pages show them."""
+
+    member_id: int | None
+    remote_id: int | None
+    username: str
+    name: str
+    host: str | None  # None for members of this instance
+    uri: str | None  # remote actor id
+    url: str | None  # remote profile page
+
+    @property
+    def handle(self) -> str:
+        return f"@{self.username}" + (f"@{self.host}" if self.host else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    id: int
+    uri: str | None  # None for local posts: their id is made from the instance URL
+    author: Author
+    visibility: Visibility
+    content_html: str
+    summary: str
+    sensitive: bool
+    in_reply_to_id: int | None
+    in_reply_to_uri: str | None
+    context_uri: str | None
+    url: str | None
+    recipients: tuple[str, ...]
+    published_at: datetime
+    edited_at: datetime | None
+    likes: int = 0
+    boosts: int = 0
+    replies: int = 0

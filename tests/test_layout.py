@@ -39,7 +39,7 @@ def test_imports_point_one_way(package):
 def test_only_store_modules_run_sql_in_the_domain():
     sql = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b")
     for path in (ROOT / "recovery").rglob("*.py"):
-        if path.name != "store.py":
+        if "store" not in path.parts and path.name != "store.py":
             assert not sql.search(path.read_text()), path
 
 

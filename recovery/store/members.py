@@ -1,6 +1,4 @@
-"""All of the domain's SQL. Each function takes the connection first, runs
-named, parameterised queries and returns dataclasses, never driver records.
-The caller owns the transaction."""
+"""SQL for members, sessions, recovery codes, login limits, invites and keys."""
 
 from __future__ import annotations
 
@@ -52,7 +50,7 @@ async def insert_member(
         f"""INSERT INTO members (username, password_hash, role, status, guidelines_accepted_at)
             VALUES ($1, $2, $3, $4, now())
             ON CONFLICT ((lower(username))) DO NOTHING
-            RETURNING {_MEMBER_COLUMNS}""",  # noqa: S608 - a constant column list
+            RETURNING {_MEMBER_COLUMNS}""",
         username, password_hash, role.value, status.value,
     )
     return _member(row) if row else None
@@ -67,7 +65,7 @@ async def username_is_retired(conn: Any, username: str) -> bool:
 
 async def get_member_by_username(conn: Any, username: str) -> Member | None:
     row = await conn.fetchrow(
-        f"SELECT {_MEMBER_COLUMNS} FROM members WHERE lower(username) = lower($1)",  # noqa: S608
+        f"SELECT {_MEMBER_COLUMNS} FROM members WHERE lower(username) = lower($1)",
         username,
     )
     return _member(row) if row else None
@@ -76,7 +74,7 @@ async def get_member_by_username(conn: Any, username: str) -> Member | None:
 async def get_credentials(conn: Any, username: str) -> Credentials | None:
     row = await conn.fetchrow(
         f"""SELECT {_MEMBER_COLUMNS}, password_hash FROM members
-            WHERE lower(username) = lower($1)""",  # noqa: S608
+            WHERE lower(username) = lower($1)""",
         username,
     )
     return Credentials(_member(row), row["password_hash"]) if row else None
@@ -84,7 +82,7 @@ async def get_credentials(conn: Any, username: str) -> Credentials | None:
 
 async def get_credentials_by_id(conn: Any, member_id: int) -> Credentials | None:
     row = await conn.fetchrow(
-        f"SELECT {_MEMBER_COLUMNS}, password_hash FROM members WHERE id = $1",  # noqa: S608
+        f"SELECT {_MEMBER_COLUMNS}, password_hash FROM members WHERE id = $1",
         member_id,
     )
     return Credentials(_member(row), row["password_hash"]) if row else None
@@ -94,7 +92,7 @@ async def list_members(conn: Any, status: Status | None = None) -> list[Member]:
     rows = await conn.fetch(
         f"""SELECT {_MEMBER_COLUMNS} FROM members
             WHERE $1::text IS NULL OR status = $1
-            ORDER BY created_at, id""",  # noqa: S608
+            ORDER BY created_at, id""",
         status.value if status else None,
     )
     return [_member(r) for r in rows]
@@ -121,7 +119,7 @@ async def update_profile(
         f"""UPDATE members SET display_name = $2, bio = $3,
                    manually_approves_followers = $4, discoverable = $5
             WHERE id = $1
-            RETURNING {_MEMBER_COLUMNS}""",  # noqa: S608
+            RETURNING {_MEMBER_COLUMNS}""",
         member_id, display_name, bio, manually_approves_followers, discoverable,
     )
     return _member(row)
@@ -227,7 +225,7 @@ async def get_session_member(conn: Any, token_hash: bytes) -> Member | None:
     row = await conn.fetchrow(
         f"""SELECT {', '.join('m.' + c.strip() for c in _MEMBER_COLUMNS.split(','))}
             FROM sessions s JOIN members m ON m.id = s.member_id
-            WHERE s.token_hash = $1 AND s.expires_at > now() AND m.status = 'active'""",  # noqa: S608
+            WHERE s.token_hash = $1 AND s.expires_at > now() AND m.status = 'active'""",
         token_hash,
     )
     return _member(row) if row else None

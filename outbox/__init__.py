@@ -1,4 +1,2 @@
-"""Publishing activities: queued in the caller's transaction, delivered by a worker.
-
-Filled by the federation issue.
-"""
+"""Publishing: a local change becomes an activity and deliveries, queued in
+the same transaction (``publish``); the delivery worker sends them."""

@@ -1,0 +1,133 @@
+"""The activities Hearth sends, built from domain objects (AS2 shapes as
+Mastodon sends them, so every Mastodon-compatible server reads them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from federation import vocab
+from federation.objects import Mention, note_to_as2
+from outbox import uris
+from recovery.models import Follow, Member, Post, RemoteActor, Visibility
+
+PUBLIC = vocab.PUBLIC
+
+
+def _activity(kind: str, activity_id: str, actor: str, obj: Any, **extra: Any) -> dict[str, Any]:
+    return {"@context": vocab.CONTEXT, "id": activity_id, "type": kind, "actor": actor,
+            "object": obj, **extra}
+
+
+def follow(base: str, member: Member, remote: RemoteActor, follow_uri: str) -> dict[str, Any]:
+    return _activity("Follow", follow_uri, uris.actor_uri(base, member.username), remote.uri,
+                     to=[remote.uri])
+
+
+def answer_follow(
+    base: str, member: Member, follow_: Follow, follower: RemoteActor, accept: bool
+) -> dict[str, Any]:
+    """Accept or Reject of a remote actor's Follow, naming the Follow's id."""
+    me = uris.actor_uri(base, member.username)
+    original = {"id": follow_.uri, "type": "Follow", "actor": follower.uri, "object": me}
+    kind = "Accept" if accept else "Reject"
+    return _activity(kind, f"{me}#{kind.lower()}s/{follow_.id}", me, original,
+                     to=[follower.uri])
+
+
+def undo(base: str, member: Member, undone: dict[str, Any], to: list[str]) -> dict[str, Any]:
+    me = uris.actor_uri(base, member.username)
+    inner = {key: value for key, value in undone.items() if key != "@context"}
+    return _activity("Undo", f"{undone['id']}/undo", me, inner, to=to)
+
+
+def addressing(
+    visibility: Visibility, base: str, member: Member, mentioned: list[str]
+) -> tuple[list[str], list[str]]:
+    """(to, cc) for a post, as Mastodon addresses each visibility."""
+    followers = uris.followers_uri(base, member.username)
+    if visibility is Visibility.PUBLIC:
+        return [PUBLIC], [followers, *mentioned]
+    if visibility is Visibility.UNLISTED:
+        return [followers], [PUBLIC, *mentioned]
+    if visibility is Visibility.FOLLOWERS:
+        return [followers], list(mentioned)
+    if visibility is Visibility.DIRECT:
+        return list(mentioned), []
+    raise ValueError("community posts are never federated")
+
+
+def note(
+    base: str, member: Member, post: Post, mentioned: list[str], *,
+    mentions: Sequence[Mention] = (),
+) -> dict[str, Any]:
+    """The post as a Note; ``mentions`` become its Mention tags."""
+    to, cc = addressing(post.visibility, base, member, mentioned)
+    uri = uris.post_uri(base, member.username, post.id)
+    return note_to_as2(
+        id=uri, attributed_to=uris.actor_uri(base, member.username),
+        content_html=post.content_html, to=to, cc=cc, published=post.published_at,
+        summary=post.summary or None, sensitive=post.sensitive,
+        in_reply_to=post.in_reply_to_uri, context=post.context_uri or uri,
+        url=f"{base}/@{member.username}/{post.id}", updated=post.edited_at,
+        mentions=mentions,
+    )
+
+
+def create(
+    base: str, member: Member, post: Post, mentioned: list[str], *,
+    mentions: Sequence[Mention] = (),
+) -> dict[str, Any]:
+    obj = note(base, member, post, mentioned, mentions=mentions)
+    obj.pop("@context", None)
+    return _activity("Create", f"{obj['id']}/activity", obj["attributedTo"], obj,
+                     to=obj["to"], cc=obj.get("cc", []), published=obj.get("published"))
+
+
+def update(
+    base: str, member: Member, post: Post, mentioned: list[str], *,
+    mentions: Sequence[Mention] = (),
+) -> dict[str, Any]:
+    obj = note(base, member, post, mentioned, mentions=mentions)
+    obj.pop("@context", None)
+    stamp = (post.edited_at or post.published_at).strftime("%Y%m%d%H%M%S%f")
+    return _activity("Update", f"{obj['id']}#updates/{stamp}", obj["attributedTo"], obj,
+                     to=obj["to"], cc=obj.get("cc", []))
+
+
+def delete(base: str, member: Member, post: Post, mentioned: list[str]) -> dict[str, Any]:
+    to, cc = addressing(post.visibility, base, member, mentioned)
+    uri = uris.post_uri(base, member.username, post.id)
+    tombstone = {"id": uri, "type": "Tombstone"}
+    return _activity("Delete", f"{uri}#delete", uris.actor_uri(base, member.username),
+                     tombstone, to=to, cc=cc)
+
+
+def like(base: str, member: Member, post: Post, like_uri: str) -> dict[str, Any]:
+    assert post.uri is not None and post.author.uri is not None
+    return _activity("Like", like_uri, uris.actor_uri(base, member.username), post.uri,
+                     to=[post.author.uri])
+
+
+def announce(base: str, member: Member, post: Post, announce_uri: str) -> dict[str, Any]:
+    assert post.uri is not None and post.author.uri is not None
+    me = uris.actor_uri(base, member.username)
+    return _activity("Announce", announce_uri, me, post.uri, to=[PUBLIC],
+                     cc=[post.author.uri, uris.followers_uri(base, member.username)])
+
+
+def object_uri(base: str, post: Post) -> str:
+    """The ActivityPub id of any post: a remote one's own, or ours."""
+    return post.uri or uris.post_uri(base, post.author.username, post.id)
+
+
+def author_uri(base: str, post: Post) -> str:
+    return post.author.uri or uris.actor_uri(base, post.author.username)
+
+
+def boost(base: str, member: Member, post: Post, announce_uri: str) -> dict[str, Any]:
+    """An Announce of a post from here or elsewhere (``announce`` takes
+    remote posts only), addressed as Mastodon addresses a boost."""
+    me = uris.actor_uri(base, member.username)
+    return _activity("Announce", announce_uri, me, object_uri(base, post), to=[PUBLIC],
+                     cc=[author_uri(base, post), uris.followers_uri(base, member.username)])

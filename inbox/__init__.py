@@ -1,6 +1,3 @@
-"""Receiving activities: verify, dedupe, store, answer 202 (``receive``).
-
-A worker that dispatches stored activities to named handlers comes next
-(the federation issue); until then verified activities wait in
-``inbox_activities``.
-"""
+"""Receiving activities: ``receive`` verifies, dedupes and stores what
+arrives (the route answers 202); ``worker.process_batch`` claims stored
+activities and dispatches each to a small named handler in ``handlers``."""

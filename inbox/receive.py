@@ -25,9 +25,10 @@ from federation.errors import (
 from federation.fetch import is_activitystreams_type
 from federation.jsonsafe import parse_json, require_fields
 from federation.signatures import key_id_of, verify_any
-from inbox import keys, store
-from inbox.keys import KeyFetcher
-from inbox.store import RemoteKey
+from inbox import remote, store
+from inbox.remote import RemoteFetcher
+from recovery import peers
+from recovery.models import RemoteKey
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,12 @@ class Delivery:
     body: bytes
 
 
-async def receive(conn: Any, delivery: Delivery, fetcher: KeyFetcher) -> bool:
+async def receive(conn: Any, delivery: Delivery, fetcher: RemoteFetcher) -> bool:
     """Verify and store; True when the activity is new. Raises a
     FederationError whose ``status`` is the answer to give."""
     _check_content_type(delivery.headers)
     key_id = _key_id(delivery.headers)
-    blocked = await store.blocked_domains(conn)
+    blocked = await peers.blocked_domains(conn)
     if is_blocked(_host(key_id), blocked):
         raise FetchRefused("this community does not federate with your server")
     activity = parse_json(delivery.body)
@@ -100,7 +101,7 @@ def _host(key_id: str) -> str:
 
 
 async def _verified_key(
-    conn: Any, delivery: Delivery, fetcher: KeyFetcher, key_id: str,
+    conn: Any, delivery: Delivery, fetcher: RemoteFetcher, key_id: str,
     activity: dict[str, Any],
 ) -> RemoteKey | None:
     """The key that verifies the request: cached, or refetched once when the
@@ -120,13 +121,13 @@ async def _verified_key(
 
 
 async def _key(
-    conn: Any, fetcher: KeyFetcher, key_id: str, activity: dict[str, Any], *, refresh: bool
+    conn: Any, fetcher: RemoteFetcher, key_id: str, activity: dict[str, Any], *, refresh: bool
 ) -> RemoteKey | None:
     try:
-        return await keys.resolve(conn, fetcher, key_id, refresh=refresh)
+        return await remote.resolve_key(conn, fetcher, key_id, refresh=refresh)
     except FetchGone as exc:
         if activity["type"] == "Delete" and _deletes_itself(activity):
-            await store.mark_actor_gone(conn, _actor_id(activity))
+            await peers.gone(conn, _actor_id(activity))
             return None
         raise SignatureError(f"the signing key is gone ({exc.reason})") from exc
     except BadRemoteDocument as exc:

@@ -1,68 +1,12 @@
-"""SQL of the inbox: remote actors' keys, domain blocks, received activities."""
+"""SQL of the inbox: the queue of received activities, stored by ``receive``
+and claimed by the worker (``FOR UPDATE SKIP LOCKED``, with a lease)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteKey:
-    key_id: str
-    owner: str
-    public_key_pem: str
-    fetched_at: datetime
-
-
-async def get_key(conn: Any, key_id: str) -> RemoteKey | None:
-    row = await conn.fetchrow(
-        """SELECT key_id, uri, public_key_pem, fetched_at FROM remote_actors
-           WHERE key_id = $1 AND gone_at IS NULL AND public_key_pem IS NOT NULL""",
-        key_id,
-    )
-    return RemoteKey(row["key_id"], row["uri"], row["public_key_pem"],
-                     row["fetched_at"]) if row else None
-
-
-async def save_actor(
-    conn: Any, uri: str, key_id: str | None, public_key_pem: str | None, host: str,
-    actor_type: str, inbox: str | None, shared_inbox: str | None, document: dict[str, Any],
-) -> RemoteKey | None:
-    """Insert or refresh a remote actor; its key as now stored."""
-    # A key id moves with its actor: free it from any other row first.
-    await conn.execute(
-        "UPDATE remote_actors SET key_id = NULL WHERE key_id = $1 AND uri <> $2", key_id, uri
-    )
-    row = await conn.fetchrow(
-        """INSERT INTO remote_actors (uri, key_id, public_key_pem, host, type, inbox,
-                                      shared_inbox, document)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
-           ON CONFLICT (uri) DO UPDATE SET
-             key_id = EXCLUDED.key_id, public_key_pem = EXCLUDED.public_key_pem,
-             host = EXCLUDED.host, type = EXCLUDED.type, inbox = EXCLUDED.inbox,
-             shared_inbox = EXCLUDED.shared_inbox, document = EXCLUDED.document,
-             fetched_at = now(), gone_at = NULL
-           RETURNING key_id, uri, public_key_pem, fetched_at""",
-        uri, key_id, public_key_pem, host, actor_type, inbox, shared_inbox,
-        json.dumps(document),
-    )
-    if row["key_id"] is None or row["public_key_pem"] is None:
-        return None
-    return RemoteKey(row["key_id"], row["uri"], row["public_key_pem"], row["fetched_at"])
-
-
-async def mark_actor_gone(conn: Any, uri: str) -> bool:
-    result: str = await conn.execute(
-        "UPDATE remote_actors SET gone_at = now() WHERE uri = $1 AND gone_at IS NULL", uri
-    )
-    return result == "UPDATE 1"
-
-
-async def blocked_domains(conn: Any) -> frozenset[str]:
-    rows = await conn.fetch("SELECT domain FROM domain_blocks")
-    return frozenset(r["domain"] for r in rows)
 
 
 async def store_activity(
@@ -76,3 +20,72 @@ async def store_activity(
         activity_id, actor_uri, activity_type, payload.decode("utf-8"),
     )
     return bool(stored)
+
+
+# -- the worker's queue ----------------------------------------------------------
+
+LEASE = timedelta(minutes=2)  # a claimed row comes back after this if its worker died
+MAX_ATTEMPTS = 10
+ERROR_MAX = 300  # characters of last_error kept
+
+
+@dataclass(frozen=True, slots=True)
+class StoredActivity:
+    """A claimed row: ``attempts`` counts this attempt too."""
+
+    id: int
+    activity_id: str
+    actor_uri: str
+    activity_type: str
+    payload: Any  # the JSON as received (a dict, unless the sender sent otherwise)
+    attempts: int
+
+
+async def claim_activities(conn: Any, limit: int) -> list[StoredActivity]:
+    """Claim up to ``limit`` unprocessed, due activities, oldest first. Each
+    claim counts as an attempt and leases the row for LEASE: another worker
+    skips it meanwhile, and it comes back by itself if this one dies."""
+    rows = await conn.fetch(
+        """WITH due AS (
+             SELECT id FROM inbox_activities
+             WHERE processed_at IS NULL AND next_attempt_at <= now()
+             ORDER BY id LIMIT $1
+             FOR UPDATE SKIP LOCKED)
+           UPDATE inbox_activities a
+           SET attempts = a.attempts + 1, next_attempt_at = now() + $2::interval
+           FROM due WHERE a.id = due.id
+           RETURNING a.id, a.activity_id, a.actor_uri, a.activity_type, a.payload, a.attempts""",
+        limit, LEASE,
+    )
+    return sorted((StoredActivity(r["id"], r["activity_id"], r["actor_uri"],
+                                  r["activity_type"], json.loads(r["payload"]), r["attempts"])
+                   for r in rows), key=lambda item: item.id)
+
+
+async def mark_processed(conn: Any, row_id: int, error: str | None = None) -> None:
+    """Done with the row; ``error`` says why it was refused or given up on."""
+    await conn.execute(
+        """UPDATE inbox_activities SET processed_at = now(), last_error = $2
+           WHERE id = $1""",
+        row_id, _clip(error),
+    )
+
+
+async def schedule_retry(
+    conn: Any, row_id: int, at: datetime, error: str, max_attempts: int = MAX_ATTEMPTS
+) -> bool:
+    """Try the row again at ``at``; once it has had ``max_attempts`` attempts
+    it is given up instead (processed, with ``error`` kept). False then."""
+    retrying: bool | None = await conn.fetchval(
+        """UPDATE inbox_activities
+           SET last_error = $3, next_attempt_at = $2,
+               processed_at = CASE WHEN attempts >= $4 THEN now() END
+           WHERE id = $1 AND processed_at IS NULL
+           RETURNING processed_at IS NULL""",
+        row_id, at, _clip(error), max_attempts,
+    )
+    return bool(retrying)
+
+
+def _clip(error: str | None) -> str | None:
+    return error if error is None or len(error) <= ERROR_MAX else error[:ERROR_MAX - 1] + "…"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import time
+from collections.abc import Callable
 
 import pytest
 
 from federation.keys import generate_rsa_keypair
 from federation.signatures import sign_request
-from tests.conftest import signup_over_http
+from tests.conftest import csrf_from, signup_over_http
 
 pytestmark = pytest.mark.slow
 
@@ -66,3 +69,53 @@ def test_a_delivery_signed_by_a_member_of_another_instance_is_verified_and_store
         forged = http.post("/inbox", content=body.replace(b"/1", b"/2"), headers=forged_headers)
     assert forged.status_code == 401
     assert harbor.db.fetchval("SELECT count(*) FROM inbox_activities") == 1
+
+
+def eventually(check: Callable[[], bool], what: str, within: float = 30.0) -> None:
+    """Wait for ``check`` to hold, asking again until the deadline (each
+    check is a database round trip, so this never spins idle)."""
+    deadline = time.monotonic() + within
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {within:g} s")
+
+
+def test_a_member_follows_someone_elsewhere_and_reads_their_posts_at_home(instances):
+    """Harbor's member looks up lakeside's, follows (lakeside's member lets
+    followers in without asking), and lakeside's public post reaches
+    harbor's home timeline: pages, WebFinger, signed deliveries, the inbox
+    and delivery workers of both processes."""
+    harbor = instances("harbor")
+    lakeside = instances("lakeside")
+    handle = f"@quiet_owl@{lakeside.url.removeprefix('http://')}"
+    with harbor.client() as river, lakeside.client() as owl:
+        assert signup_over_http(river, "river_stone").status_code == 201
+        assert signup_over_http(owl, "quiet_owl").status_code == 201
+        unlocked = owl.post("/settings/profile", data={
+            "csrf_token": csrf_from(owl.get("/settings").text),
+            "display_name": "Quiet Owl", "bio": ""})
+        assert unlocked.status_code == 303
+
+        card = river.get("/search", params={"q": handle})
+        assert card.status_code == 200 and "Quiet Owl" in card.text
+        followed = river.post("/follow", data={
+            "csrf_token": csrf_from(card.text), "target": f"{lakeside.url}/users/quiet_owl"})
+        assert followed.status_code == 303
+        eventually(lambda: harbor.db.fetchval("SELECT state FROM follows") == "accepted",
+                   "lakeside's Accept reaching harbor")
+        card = river.get("/search", params={"q": handle}).text
+        assert 'class="follow-state">Following<' in card
+
+        posted = owl.post("/posts", data={
+            "csrf_token": csrf_from(owl.get("/home").text), "text": "Ninety days today",
+            "visibility": "public", "summary": ""})
+        assert posted.status_code == 303
+        eventually(lambda: harbor.db.fetchval(
+            "SELECT count(*) FROM posts WHERE content_html LIKE '%Ninety days today%'") == 1,
+            "lakeside's post reaching harbor")
+        home = river.get("/home").text
+        assert "Ninety days today" in home and "Quiet Owl" in home
+        # remote posts show where they come from (remote_actors.host keeps no port yet)
+        assert re.search(r'<p class="handle">@quiet_owl@127\.0\.0\.1(:\d+)?</p>', home)
+        assert re.search(rf'href="{lakeside.url}/@quiet_owl/\d+" rel="nofollow noopener '
+                         r'noreferrer">view on 127\.0\.0\.1', home)

@@ -26,17 +26,29 @@ from starlette.templating import Jinja2Templates
 from federation.fetch import FetchPolicy, make_client
 from federation.fetch import Signer as RequestSigner
 from federation.signatures import sign_request
-from inbox.keys import KeyFetcher
+from inbox.remote import RemoteFetcher
 from recovery import actors as recovery_actors
 from recovery import community, store
 from recovery.errors import HearthError, InvalidInput, NotFound, PermissionDenied, RateLimited
 from web import database, filters
 from web.http import DatabaseUnavailable, LoginRequired, login_redirect, render
-from web.routes import account, actors, auth, discovery, inbox, moderation, pages
+from web.routes import (
+    account,
+    activitypub,
+    actors,
+    auth,
+    discovery,
+    follows,
+    inbox,
+    moderation,
+    pages,
+    posts,
+    timeline,
+)
 from web.routes.discovery import hearth_version
 from web.security import BodyLimit, SecurityHeaders, Signer
 from web.settings import Settings
-from web.workers import run_forever
+from web.workers import JobContext, run_forever
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +98,13 @@ def create_app(
             http_client = http_client_factory(_fetch_policy(settings))
             app.state.pool = pool
             app.state.signer = Signer(key)
-            app.state.key_fetcher = KeyFetcher(
+            app.state.fetcher = RemoteFetcher(
                 http_client, _fetch_policy(settings),
                 _instance_signer(settings, instance_keys.private_key_pem))
             stop = asyncio.Event()
-            background = asyncio.create_task(run_forever(pool, stop)) if workers else None
+            context = JobContext(http_client, settings, stop, app.state.fetcher)
+            background = (asyncio.create_task(run_forever(pool, stop, context=context))
+                          if workers else None)
             try:
                 yield
             finally:
@@ -104,7 +118,8 @@ def create_app(
     app = Starlette(
         routes=[
             *pages.routes, *auth.routes, *account.routes, *moderation.routes,
-            *discovery.routes, *actors.routes, *inbox.routes,
+            *discovery.routes, *actors.routes, *inbox.routes, *activitypub.routes,
+            *timeline.routes, *posts.routes, *follows.routes,
             Mount("/static", StaticFiles(packages=[("web", "static")]), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit, limit=BODY_LIMIT)],

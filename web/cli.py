@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import datetime
 import getpass
 import logging
 import signal
@@ -77,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     approve = member.add_parser("approve", help="approve a sign-up waiting for approval")
     approve.add_argument("name")
     approve.set_defaults(handler=_member_approve)
+
+    federation = commands.add_parser("federation", help="federation commands").add_subparsers(
+        dest="federation_command", metavar="FEDERATION_COMMAND", required=True)
+    federation.add_parser(
+        "status", help="show the delivery queue and failing peer hosts"
+    ).set_defaults(handler=_federation_status)
 
     invite = commands.add_parser("invite", help="invite links").add_subparsers(
         dest="invite_command", metavar="INVITE_COMMAND", required=True)
@@ -230,6 +237,31 @@ def _invite_create(args: argparse.Namespace, settings: Settings) -> int:
     return _with_database(settings, work)
 
 
+def _federation_status(args: argparse.Namespace, settings: Settings) -> int:
+    from outbox import store as outbox_store
+
+    def when(moment: datetime.datetime) -> str:
+        age = datetime.datetime.now(datetime.UTC) - moment
+        hours, minutes = divmod(int(age.total_seconds()) // 60, 60)
+        return f"{moment.astimezone(datetime.UTC):%Y-%m-%d %H:%M} UTC ({hours} h {minutes} min ago)"
+
+    async def work(conn: Any) -> int:
+        stats = await outbox_store.queue_stats(conn)
+        print(f"Deliveries waiting:     {stats.waiting:,} ({stats.due:,} due now, "
+              f"{stats.held:,} held for unavailable hosts)")
+        oldest = when(stats.oldest_waiting_at) if stats.oldest_waiting_at else "-"
+        print(f"Oldest waiting since:   {oldest}")
+        print(f"Last 24 hours:          {stats.delivered_last_day:,} delivered, "
+              f"{stats.failed_last_day:,} failed")
+        print(f"Peer hosts failing:     {stats.failing_hosts:,} "
+              f"({len(stats.unavailable_hosts):,} marked unavailable)")
+        for host, since in stats.unavailable_hosts:
+            print(f"  {host:<40} unavailable since {when(since)}")
+        return 0
+
+    return _with_database(settings, work)
+
+
 # -- long-running processes -----------------------------------------------------
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -314,7 +346,9 @@ def _on_stop_signal(callback: Callable[[], None]) -> None:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    from web.workers import run_forever
+    from federation.fetch import make_client
+    from web.app import _fetch_policy
+    from web.workers import JobContext, run_forever
 
     url, embedded = database.resolve_url(settings, _progress)
     try:
@@ -326,7 +360,8 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
                 stop = asyncio.Event()
                 _on_stop_signal(stop.set)
                 print("Hearth worker running. Press Ctrl+C to stop.", flush=True)
-                await run_forever(pool, stop)
+                async with make_client(_fetch_policy(settings)) as http:
+                    await run_forever(pool, stop, context=JobContext(http, settings, stop))
                 return 0
             finally:
                 await pool.close()

@@ -11,11 +11,19 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
+import httpx2
 
+from inbox import worker as inbox_worker
+from inbox.remote import RemoteFetcher
+from outbox import delivery
+from outbox import store as outbox_store
+from recovery import actors as recovery_actors
 from recovery import store
+from web.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -24,36 +32,111 @@ log = logging.getLogger(__name__)
 class Job:
     name: str
     interval: float  # seconds between runs
-    run: Callable[[Any], Awaitable[int]]  # returns how many items it handled
+    run: Callable[..., Awaitable[int]]  # returns how many items it handled
+    # False: ``run(conn)``. True: ``run(pool, context)``, for jobs that talk to
+    # other servers; they run only where a JobContext is given.
+    needs_context: bool = False
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What jobs that reach other servers need: the shared HTTP client, the
+    settings, and the event that asks long runs to stop early."""
+
+    http: httpx2.AsyncClient
+    settings: Settings
+    stop: asyncio.Event
+    fetcher: RemoteFetcher | None = None  # the app's, signing as the instance actor
 
 
 async def _expire_sessions(conn: Any) -> int:
     return await store.delete_expired_sessions(conn)
 
 
-JOBS: tuple[Job, ...] = (Job("expire-sessions", 3600.0, _expire_sessions),)
+async def _deliver(pool: asyncpg.Pool, context: JobContext) -> int:
+    return await delivery.deliver_until_idle(pool, context.http, context.settings, context.stop)
 
 
-async def run_once(pool: asyncpg.Pool, jobs: tuple[Job, ...] = JOBS) -> dict[str, int]:
-    """Run every job once; what tests and ``run_forever`` call."""
+async def _expire_deliveries(pool: asyncpg.Pool, context: JobContext) -> int:
+    """Fail what waits past the retry window for an unavailable host; drop
+    finished deliveries after a week. Runs beside the delivery job."""
+    async with pool.acquire() as conn:
+        failed, deleted = await outbox_store.expire_deliveries(
+            conn, delivery.RETRY_WINDOW, timedelta(days=7))
+    return failed + deleted
+
+
+INBOX_BATCH = 20  # small enough that a stopping process finishes its batch soon
+
+
+async def _process_inbox(pool: asyncpg.Pool, context: JobContext) -> int:
+    """Process received activities batch after batch while any is due; once
+    none is, the loop waits its interval (an idle inbox is polled each second)."""
+    fetcher = await _remote_fetcher(pool, context)
+    handled = 0
+    while not context.stop.is_set():
+        batch = await inbox_worker.process_batch(pool, fetcher, context.settings.url,
+                                                 INBOX_BATCH)
+        handled += batch
+        if batch == 0:
+            break
+    return handled
+
+
+async def _remote_fetcher(pool: asyncpg.Pool, context: JobContext) -> RemoteFetcher:
+    """Fetches signed by the instance actor, on the context's client: the
+    app's own ``app.state.fetcher`` when the context carries it."""
+    if context.fetcher is not None:
+        return context.fetcher
+    from web.app import _fetch_policy, _instance_signer  # web.app imports this module
+
+    async with pool.acquire() as conn:
+        keys = await recovery_actors.instance_keys(conn)
+    return RemoteFetcher(context.http, _fetch_policy(context.settings),
+                         _instance_signer(context.settings, keys.private_key_pem))
+
+
+JOBS: tuple[Job, ...] = (
+    Job("expire-sessions", 3600.0, _expire_sessions),
+    Job("process-inbox", 1.0, _process_inbox, needs_context=True),
+    Job("deliver", 1.0, _deliver, needs_context=True),
+    Job("expire-deliveries", 600.0, _expire_deliveries, needs_context=True),
+)
+
+
+async def run_once(
+    pool: asyncpg.Pool, jobs: tuple[Job, ...] = JOBS, context: JobContext | None = None
+) -> dict[str, int]:
+    """Run every job once (those needing a context only when given one);
+    what tests and ``run_forever`` call."""
     done = {}
     for job in jobs:
-        async with pool.acquire() as conn:
-            done[job.name] = await job.run(conn)
+        if context is not None or not job.needs_context:
+            done[job.name] = await _run(pool, job, context)
     return done
 
 
 async def run_forever(
-    pool: asyncpg.Pool, stop: asyncio.Event, jobs: tuple[Job, ...] = JOBS
+    pool: asyncpg.Pool, stop: asyncio.Event, jobs: tuple[Job, ...] = JOBS,
+    context: JobContext | None = None,
 ) -> None:
-    await asyncio.gather(*(_loop(pool, stop, job) for job in jobs))
+    runnable = [job for job in jobs if context is not None or not job.needs_context]
+    await asyncio.gather(*(_loop(pool, stop, job, context) for job in runnable))
 
 
-async def _loop(pool: asyncpg.Pool, stop: asyncio.Event, job: Job) -> None:
+async def _run(pool: asyncpg.Pool, job: Job, context: JobContext | None) -> int:
+    if job.needs_context:
+        return await job.run(pool, context)
+    async with pool.acquire() as conn:
+        return await job.run(conn)
+
+
+async def _loop(
+    pool: asyncpg.Pool, stop: asyncio.Event, job: Job, context: JobContext | None
+) -> None:
     while not stop.is_set():
         try:
-            async with pool.acquire() as conn:
-                handled = await job.run(conn)
+            handled = await _run(pool, job, context)
             if handled:
                 log.info("job %s handled %d item(s)", job.name, handled)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:

@@ -34,7 +34,7 @@ async def _receive(request: Request) -> Response:
                         await request.body())
     try:
         async with connection(request) as conn:
-            await receive(conn, delivery, request.app.state.key_fetcher)
+            await receive(conn, delivery, request.app.state.fetcher)
     except FederationError as exc:
         log.info("inbox refused a delivery (%d): %s", exc.status, exc.reason)
         headers = {"retry-after": "60"} if isinstance(exc, FetchFailed) else None

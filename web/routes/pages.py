@@ -11,7 +11,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from recovery import community, members
-from web.http import DatabaseUnavailable, accepts_activity_json, connection, render
+from web import social
+from web.http import DatabaseUnavailable, accepts_activity_json, connection, render, viewer
 from web.routes import actors as actor_routes
 
 log = logging.getLogger(__name__)
@@ -34,9 +35,11 @@ async def profile(request: Request) -> Response:
     username = request.path_params["username"]
     if accepts_activity_json(request):  # a server asking for the actor
         return await actor_routes.member_json(request, username)
+    shown_to = await viewer(request)
     async with connection(request) as conn:
         member = await members.get_profile(conn, username)
-    response = await render(request, "profile.html", {"member": member})
+        page = await social.profile_page(conn, social.Site.of(request), shown_to, member)
+    response = await render(request, "profile.html", {"member": member, **page})
     response.headers["vary"] = "Accept"
     return response
 

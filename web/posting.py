@@ -1,0 +1,201 @@
+"""Writing and changing posts: compose and reply (mentions looked up
+first, then the post and its Create written in one transaction), delete,
+like and boost. Community-only posts never leave the instance: no activity
+is built for them at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from federation.errors import InvalidDocument
+from federation.objects import Mention
+from federation.sanitize import find_mentions
+from federation.webfinger import parse_handle
+from outbox import activities, uris
+from outbox.publish import publish
+from recovery import follows, peers, posts
+from recovery.errors import InvalidInput, PermissionDenied
+from recovery.models import Member, Post, RemoteActor, Visibility
+from web.following import LookupFailed, lookup
+from web.social import Site, member_named, visible_post
+
+BOOSTABLE = (Visibility.PUBLIC, Visibility.UNLISTED)
+
+
+def parse_visibility(raw: str) -> Visibility:
+    try:
+        return Visibility(raw)
+    except ValueError:
+        raise InvalidInput("visibility", "Choose who can see the post: public, unlisted, "
+                           "followers only, direct or community only.") from None
+
+
+@dataclass
+class _Mentioned:
+    """Who a post names: their actor ids, Mention tags and (remote) inboxes."""
+
+    uris: list[str] = field(default_factory=list)
+    tags: list[Mention] = field(default_factory=list)
+    inboxes: list[str | None] = field(default_factory=list)
+
+    def add(self, uri: str, handle: str, inbox: str | None = None) -> None:
+        if uri not in self.uris:
+            self.uris.append(uri)
+            self.tags.append(Mention(uri, handle))
+            self.inboxes.append(inbox)
+
+
+async def compose(
+    conn: Any, site: Site, member: Member, text: str, summary: str, visibility_value: str,
+    parent: Post | None = None,
+) -> Post:
+    """Write a post (a reply to ``parent`` if given) and queue its Create for
+    its audience: public, unlisted and followers-only posts go to accepted
+    remote followers and the remote actors mentioned, direct posts to those
+    mentioned only, community-only posts nowhere. Run it on a connection
+    outside a transaction: mentions are looked up first, then the post and
+    its deliveries are written in one transaction."""
+    visibility = parse_visibility(visibility_value)
+    posts.check_text(text, summary)
+    mentioned = await _mentions(conn, site, member, text, visibility, parent)
+    if visibility is Visibility.DIRECT and not mentioned.uris:
+        raise InvalidInput("text", "A direct post reaches only the people it mentions: "
+                           "mention someone with @name or @name@server.")
+    async with conn.transaction():
+        post = await posts.write(
+            conn, member, text, visibility, summary=summary, reply_to=parent,
+            reply_to_uri=activities.object_uri(site.base, parent) if parent else None,
+            recipients=mentioned.uris,
+        )
+        if visibility is not Visibility.COMMUNITY:
+            activity = activities.create(site.base, member, post, mentioned.uris,
+                                         mentions=mentioned.tags)
+            await publish(conn, activity, member,
+                          await _audience(conn, member, visibility, mentioned.inboxes))
+    return post
+
+
+async def reply(
+    conn: Any, site: Site, member: Member, post_id: int, text: str, summary: str,
+    visibility_value: str,
+) -> tuple[Post, Post]:
+    """Reply to a post the member can see: (the post, the reply)."""
+    parent = await visible_post(conn, site, member, post_id)
+    return parent, await compose(conn, site, member, text, summary, visibility_value, parent)
+
+
+async def _audience(
+    conn: Any, member: Member, visibility: Visibility, mentioned: list[str | None]
+) -> list[str | None]:
+    """The inboxes a post of this visibility goes to (RELIABILITY.md 25:
+    followers means accepted followers only)."""
+    if visibility is Visibility.COMMUNITY:
+        return []
+    if visibility is Visibility.DIRECT:
+        return mentioned
+    return [*await follows.remote_follower_inboxes(conn, member), *mentioned]
+
+
+async def _mentions(
+    conn: Any, site: Site, member: Member, text: str, visibility: Visibility,
+    parent: Post | None,
+) -> _Mentioned:
+    """Everyone the text mentions, and the author of the post replied to.
+    A community-only post never looks anyone up elsewhere."""
+    found = _Mentioned()
+    federated = visibility is not Visibility.COMMUNITY
+    for username, host in find_mentions(text):
+        if host is None or host.lower() == site.domain.lower():
+            local = await member_named(conn, username)
+            if local is None:
+                raise InvalidInput("text", f"There is no member @{username} here.")
+            if local.id != member.id:
+                found.add(site.actor(local), f"@{local.username}@{site.domain}")
+        elif federated:
+            remote = await _mentioned_remote(conn, site, username, host)
+            found.add(remote.uri, remote.handle, remote.delivery_inbox)
+    if parent is not None and parent.author.member_id != member.id:
+        if parent.author.uri is None:
+            found.add(activities.author_uri(site.base, parent),
+                      f"@{parent.author.username}@{site.domain}")
+        elif federated and (author := await peers.by_uri(conn, parent.author.uri)):
+            found.add(author.uri, author.handle, author.delivery_inbox)
+    return found
+
+
+async def _mentioned_remote(conn: Any, site: Site, username: str, host: str) -> RemoteActor:
+    handle = f"@{username}@{host}"
+    try:
+        username, host = parse_handle(handle)
+    except InvalidDocument:
+        raise InvalidInput("text", f"{handle} is not an account name.") from None
+    known = await peers.by_handle(conn, username, host)
+    if known is not None and not known.gone:
+        return known
+    try:
+        return await lookup(conn, site, username, host)
+    except LookupFailed as exc:
+        raise InvalidInput("text", f"Could not mention {handle}. {exc}") from exc
+
+
+async def delete(conn: Any, site: Site, member: Member, post_id: int) -> Post:
+    """Delete the member's own post and tell the audience it had."""
+    post = await visible_post(conn, site, member, post_id)
+    gone = await posts.delete(conn, member, post.id)
+    if gone.visibility is not Visibility.COMMUNITY:
+        mentioned = [await _inbox_of(conn, site, uri) for uri in gone.recipients]
+        await publish(conn, activities.delete(site.base, member, gone, list(gone.recipients)),
+                      member, await _audience(conn, member, gone.visibility, mentioned))
+    return gone
+
+
+async def _inbox_of(conn: Any, site: Site, actor_uri: str) -> str | None:
+    if uris.local_username(site.base, actor_uri) is not None:
+        return None
+    remote = await peers.by_uri(conn, actor_uri)
+    return remote.delivery_inbox if remote else None
+
+
+# -- likes and boosts ---------------------------------------------------------------
+
+
+async def react(conn: Any, site: Site, member: Member, post_id: int, kind: str) -> Post:
+    """Like or boost a post the member can see. Liking a post from here stays
+    here; a remote author is sent the Like; a boost (public and unlisted
+    posts only) goes to the author and to the member's followers."""
+    post = await visible_post(conn, site, member, post_id)
+    if kind == "boost" and post.visibility not in BOOSTABLE:
+        raise PermissionDenied("Only public and unlisted posts can be boosted.")
+    uri = uris.new_activity_uri(site.base)
+    if await posts.react(conn, kind, uri, post, member=member):
+        activity, inboxes = await _reaction(conn, site, member, post, kind, uri)
+        if activity:
+            await publish(conn, activity, member, inboxes)
+    return post
+
+
+async def unreact(conn: Any, site: Site, member: Member, post_id: int, kind: str) -> Post:
+    """Take a like or boost back; whoever was told of it is sent an Undo."""
+    post = await visible_post(conn, site, member, post_id)
+    uri = await posts.reaction_of(conn, kind, post, member)
+    if uri is not None and await posts.unreact(conn, uri):
+        activity, inboxes = await _reaction(conn, site, member, post, kind, uri)
+        if activity:
+            await publish(conn, activities.undo(site.base, member, activity, activity["to"]),
+                          member, inboxes)
+    return post
+
+
+async def _reaction(
+    conn: Any, site: Site, member: Member, post: Post, kind: str, uri: str
+) -> tuple[dict[str, Any] | None, list[str | None]]:
+    """The Like or Announce to send for a reaction, and where (None: none)."""
+    author = await peers.by_uri(conn, post.author.uri) if post.author.uri else None
+    to_author = [author.inbox or author.shared_inbox] if author else []
+    if kind == "like":
+        if author is None:
+            return None, []
+        return activities.like(site.base, member, post, uri), to_author
+    followers: list[str | None] = list(await follows.remote_follower_inboxes(conn, member))
+    return activities.boost(site.base, member, post, uri), [*to_author, *followers]

@@ -14,7 +14,7 @@ import re
 import socket
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -247,17 +247,58 @@ def start(tmp_path: Path) -> Iterator[Callable[[list[str], dict[str, str]], Hear
 
 
 
+WORKER_RUNNING = re.compile(r"Hearth worker running")
+
+
 @dataclass
 class Instance:
-    """A real `hearth serve` process with its own database and address."""
+    """A real `hearth serve` process with its own database and address.
+
+    ``stop()`` and ``start()`` stop it and serve it again on the same port
+    and database (a peer that goes down and comes back); ``worker()`` starts
+    a separate ``hearth worker`` on its database (serve it with
+    ``workers=False`` for that to be the only one)."""
 
     name: str
     url: str
     db: Db
     process: HearthProcess
+    env: dict[str, str] = field(default_factory=dict)
+    serve_args: list[str] = field(default_factory=list)
+    logs: Path | None = None
+    workers: list[HearthProcess] = field(default_factory=list)
+    _spawned: int = 0
 
     def client(self) -> httpx2.Client:
         return httpx2.Client(base_url=self.url, timeout=15)
+
+    def stop(self) -> int:
+        """SIGTERM the server; its exit code (fails if it does not exit)."""
+        return self.process.stop()
+
+    def start(self) -> None:
+        """Serve again, on the same port and database, once stopped."""
+        assert self.process.proc.poll() is not None, "stop() the instance first"
+        self.process.close()
+        self.process = self._spawn(self.serve_args)
+        self.process.wait_for_line(SERVING, START_TIMEOUT)
+
+    def worker(self) -> HearthProcess:
+        """A new ``hearth worker`` on this instance's database, running."""
+        worker = self._spawn(["worker"])
+        self.workers.append(worker)
+        worker.wait_for_line(WORKER_RUNNING, START_TIMEOUT)
+        return worker
+
+    def _spawn(self, args: list[str]) -> HearthProcess:
+        assert self.logs is not None
+        self._spawned += 1
+        log = self.logs / f"{self.name}-{self._spawned}-{args[0]}.stderr"
+        return HearthProcess(args, self.env, self.logs, log)
+
+    def close(self) -> None:
+        for process in (self.process, *self.workers):
+            process.close()
 
 
 def _free_port() -> int:
@@ -272,10 +313,11 @@ def instances(
     pg_admin_url: str, template_name: str, tmp_path: Path
 ) -> Iterator[Callable[..., Instance]]:
     """``instances(name, **HEARTH_VARS)`` starts one more instance, federating
-    over loopback (HEARTH_ALLOW_PRIVATE_NETWORK is on for them)."""
+    over loopback (HEARTH_ALLOW_PRIVATE_NETWORK is on for them);
+    ``workers=False`` serves it with ``--no-workers``."""
     started: list[Instance] = []
 
-    def start_instance(name: str, **variables: str) -> Instance:
+    def start_instance(name: str, *, workers: bool = True, **variables: str) -> Instance:
         db_name = f"hearth_i_{os.getpid()}_{next(_counter)}"
         run(_create_from_template(pg_admin_url, db_name, template_name))
         port = _free_port()
@@ -284,16 +326,17 @@ def instances(
                          HEARTH_ALLOW_PRIVATE_NETWORK="on",
                          HEARTH_DATABASE_URL=database.with_database(pg_admin_url, db_name),
                          **variables)
-        process = HearthProcess(["serve", "--port", str(port)], env, tmp_path,
-                                tmp_path / f"{name}.stderr")
-        instance = Instance(name, url, Db(env["HEARTH_DATABASE_URL"]), process)
+        args = ["serve", "--port", str(port), *([] if workers else ["--no-workers"])]
+        process = HearthProcess(args, env, tmp_path, tmp_path / f"{name}.stderr")
+        instance = Instance(name, url, Db(env["HEARTH_DATABASE_URL"]), process,
+                            env=env, serve_args=args, logs=tmp_path)
         started.append(instance)
         process.wait_for_line(SERVING, START_TIMEOUT)
         return instance
 
     yield start_instance
     for instance in started:
-        instance.process.close()
+        instance.close()
         run(_drop(pg_admin_url, urlsplit(instance.db.url).path.lstrip("/")))
 
 

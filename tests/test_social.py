@@ -773,3 +773,90 @@ def test_members_see_home_search_and_requests_in_the_navigation(join, client):
         assert link in nav
     assert 'href="/search"' not in client.get("/").text
     assert csrf_from(nav)
+
+
+# -- editing -----------------------------------------------------------------------
+
+
+def edit(client: TestClient, post: int, text: str, summary: str = "") -> Any:
+    return post_form(client, f"/posts/{post}/edit", f"/posts/{post}/edit",
+                     {"text": text, "summary": summary})
+
+
+def test_editing_a_post_sends_an_update_to_the_audience_its_create_had(join, fedi, db):
+    bob = fedi.actor("bob", "other.example")
+    river = join("river")
+    remote_follows(db, fedi.actor("alice"), "river", "accepted")
+    remote_follows(db, fedi.actor("pending", "waiting.example"), "river", "pending")
+    write(river, "Day one again @bob@other.example", "followers")
+    post = post_id(db, "Day one again")
+    created = sorted(inbox for inbox, _ in deliveries(db))
+    assert created == ["https://other.example/inbox", "https://remote.example/inbox"]
+    assert f'href="/posts/{post}/edit">Edit<' in river.get("/home").text
+    page = river.get(f"/posts/{post}/edit")
+    assert page.status_code == 200 and csrf_from(page.text)
+    assert ">Day one again @bob@other.example</textarea>" in page.text  # as written
+    assert "Followers only" in page.text  # who sees it, which an edit keeps
+
+    response = edit(river, post, "Day two now @bob@other.example", summary="relapse")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/@river/{post}#post-{post}"
+    shown = river.get(f"/@river/{post}").text
+    assert "Day two now" in shown and "Day one again" not in shown
+    assert re.search(r'<span class="muted edited">\(edited <time datetime="', shown)
+    assert db.fetchval("SELECT edited_at FROM posts WHERE id = $1", post) is not None
+    updates = [(inbox, p) for inbox, p in deliveries(db) if p["type"] == "Update"]
+    assert sorted(inbox for inbox, _ in updates) == created
+    update = updates[0][1]
+    note = update["object"]
+    assert note["id"] == f"{BASE}/users/river/posts/{post}"
+    assert "Day two now" in note["content"] and note["summary"] == "relapse"
+    assert note["updated"]
+    assert note["to"] == update["to"] == [f"{BASE}/users/river/followers"]
+    assert note["cc"] == [bob["id"]]
+    assert {"type": "Mention", "href": bob["id"], "name": "@bob@other.example"} in note["tag"]
+    assert PUBLIC not in json.dumps(update)
+    # a second edit is a new Update, with an id of its own
+    edit(river, post, "Day two, and a meeting tonight")
+    assert len({p["id"] for _, p in deliveries(db) if p["type"] == "Update"}) == 2
+
+
+def test_editing_a_community_post_sends_nothing(join, fedi, db):
+    river = join("river")
+    remote_follows(db, fedi.actor("alice"), "river", "accepted")
+    write(river, "Here only", "community")
+    post = post_id(db, "Here only")
+    assert edit(river, post, "Here only, and tonight too").status_code == 303
+    assert "Here only, and tonight too" in river.get(f"/@river/{post}").text
+    assert deliveries(db) == []
+
+
+def test_only_the_author_edits_and_bad_text_is_refused_beside_the_field(join, fedi, db):
+    river = join("river")
+    sam = join("sam")
+    write(river, "Still mine")
+    post = post_id(db, "Still mine")
+    assert sam.get(f"/posts/{post}/edit").status_code == 403
+    refused = edit(sam, post, "Not yours")
+    assert refused.status_code == 403 and "Only its author can change a post." in refused.text
+    assert f"/posts/{post}/edit" not in sam.get(f"/@river/{post}").text  # no Edit button
+    write(river, "Followers only here", "followers")
+    hidden = post_id(db, "Followers only here")
+    assert sam.get(f"/posts/{hidden}/edit").status_code == 404  # not even 403
+    assert edit(sam, hidden, "Not yours").status_code == 404
+    remote = remote_post(db, fedi.actor("alice"), 5, "<p>Theirs</p>")
+    assert river.get(f"/posts/{remote}/edit").status_code == 403
+    assert river.post(f"/posts/{post}/edit", data={"text": "No token"}).status_code == 403
+
+    for text, summary, field, message in [
+        ("   ", "", "text", "Write something first."),
+        ("x" * 5001, "", "text", "at most 5000 characters"),
+        ("Fine text", "w" * 201, "summary", "at most 200 characters"),
+    ]:
+        response = edit(river, post, text, summary)
+        assert response.status_code == 422
+        assert f'id="{field}-error"' in response.text and message in response.text
+    assert "Fine text</textarea>" in response.text  # what was written is kept
+    assert db.fetchval("SELECT content_html FROM posts WHERE id = $1", post) == "<p>Still mine</p>"
+    assert db.fetchval("SELECT count(*) FROM posts WHERE edited_at IS NOT NULL") == 0
+    assert deliveries(db) == []

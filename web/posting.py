@@ -1,7 +1,9 @@
 """Writing and changing posts: compose and reply (mentions looked up
-first, then the post and its Create written in one transaction), delete,
-like and boost. Community-only posts never leave the instance: no activity
-is built for them at all."""
+first, then the post and its Create written in one transaction), edit,
+delete, like and boost. An edit's Update and a deletion's Delete go to the
+audience the Create went to, found again from what was stored with the post.
+Community-only posts never leave the instance: no activity is built for them
+at all."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 
 from federation.errors import InvalidDocument
 from federation.objects import Mention
-from federation.sanitize import find_mentions
+from federation.sanitize import find_mentions, html_to_text
 from federation.webfinger import parse_handle
 from outbox import activities, uris
 from outbox.publish import publish
@@ -39,10 +41,12 @@ class _Mentioned:
     tags: list[Mention] = field(default_factory=list)
     inboxes: list[str | None] = field(default_factory=list)
 
-    def add(self, uri: str, handle: str, inbox: str | None = None) -> None:
+    def add(self, uri: str, handle: str | None, inbox: str | None = None) -> None:
+        """``handle`` None: addressed, but not tagged (an actor no longer known)."""
         if uri not in self.uris:
             self.uris.append(uri)
-            self.tags.append(Mention(uri, handle))
+            if handle is not None:
+                self.tags.append(Mention(uri, handle))
             self.inboxes.append(inbox)
 
 
@@ -139,22 +143,62 @@ async def _mentioned_remote(conn: Any, site: Site, username: str, host: str) -> 
         raise InvalidInput("text", f"Could not mention {handle}. {exc}") from exc
 
 
+async def editable(conn: Any, site: Site, member: Member, post_id: int) -> Post:
+    """The member's own post, to be edited: NotFound when they cannot see
+    it, PermissionDenied when it is someone else's."""
+    post = await visible_post(conn, site, member, post_id)
+    if post.author.member_id != member.id:
+        raise PermissionDenied("Only its author can change a post.")
+    return post
+
+
+def text_of(post: Post) -> str:
+    """A post's text as its author wrote it, for the edit form."""
+    return html_to_text(post.content_html)
+
+
+async def edit(
+    conn: Any, site: Site, member: Member, post_id: int, text: str, summary: str
+) -> Post:
+    """Change the text and content warning of the member's own post and
+    send an Update to the audience its Create went to (who it mentioned and
+    its visibility stay as they were). Run it in a transaction."""
+    post = await editable(conn, site, member, post_id)
+    edited = await posts.edit(conn, member, post.id, text, summary)
+    if edited.visibility is not Visibility.COMMUNITY:
+        sent_to = await _stored_mentions(conn, site, edited)
+        activity = activities.update(site.base, member, edited, sent_to.uris,
+                                     mentions=sent_to.tags)
+        await publish(conn, activity, member,
+                      await _audience(conn, member, edited.visibility, sent_to.inboxes))
+    return edited
+
+
 async def delete(conn: Any, site: Site, member: Member, post_id: int) -> Post:
     """Delete the member's own post and tell the audience it had."""
     post = await visible_post(conn, site, member, post_id)
     gone = await posts.delete(conn, member, post.id)
     if gone.visibility is not Visibility.COMMUNITY:
-        mentioned = [await _inbox_of(conn, site, uri) for uri in gone.recipients]
-        await publish(conn, activities.delete(site.base, member, gone, list(gone.recipients)),
-                      member, await _audience(conn, member, gone.visibility, mentioned))
+        sent_to = await _stored_mentions(conn, site, gone)
+        await publish(conn, activities.delete(site.base, member, gone, sent_to.uris),
+                      member, await _audience(conn, member, gone.visibility, sent_to.inboxes))
     return gone
 
 
-async def _inbox_of(conn: Any, site: Site, actor_uri: str) -> str | None:
-    if uris.local_username(site.base, actor_uri) is not None:
-        return None
-    remote = await peers.by_uri(conn, actor_uri)
-    return remote.delivery_inbox if remote else None
+async def _stored_mentions(conn: Any, site: Site, post: Post) -> _Mentioned:
+    """Whom a post's Create was addressed to besides followers, found again
+    from its stored recipients: nothing is looked up over the network, and a
+    remote actor no longer known here is addressed but has no inbox."""
+    found = _Mentioned()
+    for uri in post.recipients:
+        username = uris.local_username(site.base, uri)
+        if username is not None:
+            found.add(uri, f"@{username}@{site.domain}")
+        elif (remote := await peers.by_uri(conn, uri)) is not None:
+            found.add(uri, remote.handle, remote.delivery_inbox)
+        else:
+            found.add(uri, None)
+    return found
 
 
 # -- likes and boosts ---------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""One post's page, replying to it, liking, boosting and deleting it."""
+"""One post's page, replying to it, editing, liking, boosting and deleting it."""
 
 from __future__ import annotations
 
@@ -65,6 +65,41 @@ async def reply(request: Request) -> Response:
                             status_code=303)
 
 
+async def edit_page(request: Request) -> Response:
+    member = await require_member(request)
+    return await _edit_page(request, member, request.path_params["post_id"])
+
+
+async def _edit_page(
+    request: Request, member: Member, post_id: int, status_code: int = 200,
+    errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+) -> Response:
+    async with connection(request) as conn:
+        post = await posting.editable(conn, social.Site.of(request), member, post_id)
+        page = await social.nav(conn, member)
+    shown = values or {"text": posting.text_of(post), "summary": post.summary}
+    return await render(request, "edit.html", {
+        **page, "post": post, "post_page": f"/@{social.path_name(post)}/{post.id}",
+        "errors": errors or {}, "values": shown,
+    }, status_code=status_code)
+
+
+async def edit(request: Request) -> Response:
+    member = await require_member(request)
+    data = await form(request)
+    post_id = request.path_params["post_id"]
+    values = {name: field(data, name) for name in ("text", "summary")}
+    try:
+        async with transaction(request) as conn:
+            edited = await posting.edit(conn, social.Site.of(request), member, post_id,
+                                        values["text"], values["summary"])
+    except InvalidInput as exc:
+        return await _edit_page(request, member, post_id, 422, {exc.field: exc.message},
+                                values)
+    return RedirectResponse(f"/@{social.path_name(edited)}/{edited.id}#post-{edited.id}",
+                            status_code=303)
+
+
 Action = Callable[[Any, social.Site, Member, int], Awaitable[Any]]
 
 
@@ -112,6 +147,8 @@ async def delete(request: Request) -> Response:
 routes = [
     Route("/@{username}/{post_id:int}", post_page, methods=["GET"]),
     Route("/posts/{post_id:int}/reply", reply, methods=["POST"]),
+    Route("/posts/{post_id:int}/edit", edit_page, methods=["GET"]),
+    Route("/posts/{post_id:int}/edit", edit, methods=["POST"]),
     Route("/posts/{post_id:int}/like", _action(_like), methods=["POST"]),
     Route("/posts/{post_id:int}/unlike", _action(_unlike), methods=["POST"]),
     Route("/posts/{post_id:int}/boost", _action(_boost), methods=["POST"]),

@@ -62,6 +62,9 @@ DATABASE_DOWN = (
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
     asyncpg.InterfaceError,
+    # A pooled connection that read the server's shutdown notice but has not
+    # yet seen its socket close raises this on its next query.
+    asyncpg.InternalClientError,
 )
 _REASONS = {
     400: "The request could not be understood.",

@@ -130,9 +130,14 @@ async def connect(url: str) -> asyncpg.Connection:
 
 async def create_pool(url: str, max_size: int = 10) -> asyncpg.Pool:
     try:
+        # min_size=0: connections are made on demand. With a floor, asyncpg
+        # reconnects in the background while the server restarts and logs a
+        # traceback for each try; on demand, a request just gets a 503.
         pool = await asyncpg.create_pool(
-            url, min_size=1, max_size=max_size, command_timeout=30, timeout=10
+            url, min_size=0, max_size=max_size, command_timeout=30, timeout=10
         )
+        async with pool.acquire() as conn:  # fail here, clearly, when unreachable
+            await conn.fetchval("SELECT 1")
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         raise ConfigError(f"cannot connect to the database at {describe(url)}: {exc}") from exc
     assert pool is not None

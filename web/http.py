@@ -3,6 +3,7 @@ and a connection or transaction from the pool."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,8 @@ from starlette.responses import RedirectResponse, Response
 from recovery import sessions
 from recovery.models import Member
 from web.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, new_csrf_cookie
+
+log = logging.getLogger(__name__)
 
 MAX_FORM_FIELDS = 50
 _UNSET = object()
@@ -45,7 +48,13 @@ async def connection(request: Request) -> AsyncIterator[Any]:
     try:
         yield conn
     finally:
-        await pool.release(conn)
+        try:
+            await pool.release(conn)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                asyncpg.InternalClientError) as exc:
+            # The server went away under this connection; asyncpg has closed
+            # it. The response is already decided: log, do not raise over it.
+            log.warning("could not return a database connection to the pool: %r", exc)
 
 
 @asynccontextmanager

@@ -139,8 +139,13 @@ async def _loop(
             handled = await _run(pool, job, context)
             if handled:
                 log.info("job %s handled %d item(s)", job.name, handled)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            log.warning("job %s failed, will retry: %r", job.name, exc)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                asyncpg.InternalClientError) as exc:
+            log.warning("job %s: database unavailable, will retry: %r", job.name, exc)
+        except Exception:
+            # A bug in one run must not end the job for the life of the
+            # process: log it with its traceback and run again next interval.
+            log.exception("job %s failed; it runs again in %gs", job.name, job.interval)
         try:
             await asyncio.wait_for(stop.wait(), timeout=job.interval)
         except TimeoutError:

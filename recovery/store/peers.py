@@ -24,7 +24,23 @@ def _remote_actor(row: Any) -> RemoteActor:
 
 
 async def save_remote_actor(conn: Any, values: dict[str, Any]) -> RemoteActor:
-    """Insert or refresh a remote actor from ``values`` (the column names)."""
+    """Insert or refresh a remote actor from ``values`` (the column names).
+
+    Concurrent saves of one actor (a burst of deliveries from someone new)
+    are serialised on advisory locks for its uri and key id, taken in a fixed
+    order: ON CONFLICT (uri) alone would still let the second insert fail on
+    the key id's unique index."""
+    async with conn.transaction():
+        await conn.execute(
+            """SELECT pg_advisory_xact_lock(h) FROM unnest(ARRAY[
+                   hashtext('remote_actor:' || $1), hashtext('remote_key:' || coalesce($2, $1))
+               ]) AS h ORDER BY h""",
+            values["uri"], values.get("key_id"),
+        )
+        return await _upsert_remote_actor(conn, values)
+
+
+async def _upsert_remote_actor(conn: Any, values: dict[str, Any]) -> RemoteActor:
     if values.get("key_id"):
         # A key id moves with its actor: free it from any other row first.
         await conn.execute(

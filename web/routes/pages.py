@@ -50,7 +50,7 @@ async def healthz(request: Request) -> Response:
             async with connection(request) as conn:
                 await conn.fetchval("SELECT 1")
     except (DatabaseUnavailable, OSError, TimeoutError, asyncpg.PostgresError,
-            asyncpg.InterfaceError) as exc:
+            asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
         log.warning("health check: database unavailable: %s", exc)
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "up"})

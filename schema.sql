@@ -134,6 +134,10 @@ CREATE TABLE IF NOT EXISTS inbox_activities (
 );
 CREATE INDEX IF NOT EXISTS inbox_activities_due_idx
     ON inbox_activities (next_attempt_at) WHERE processed_at IS NULL;
+-- The worker claims the oldest waiting rows (ORDER BY id): without this, that
+-- walks the primary key past every row ever processed, ~0.5 ms per 1,000.
+CREATE INDEX IF NOT EXISTS inbox_activities_waiting_idx
+    ON inbox_activities (id) WHERE processed_at IS NULL;
 
 -- Who follows whom. Exactly one side of each pair is local or remote; a
 -- follow of a member who approves followers waits as 'pending'.
@@ -155,6 +159,9 @@ CREATE UNIQUE INDEX IF NOT EXISTS follows_pair_key ON follows (
     coalesce(followed_member_id, 0), coalesce(followed_remote_id, 0));
 CREATE INDEX IF NOT EXISTS follows_followed_member_idx ON follows (followed_member_id, state);
 CREATE INDEX IF NOT EXISTS follows_follower_member_idx ON follows (follower_member_id, state);
+-- "Does anyone here follow this remote actor?", asked for each followers-only
+-- post that arrives.
+CREATE INDEX IF NOT EXISTS follows_followed_remote_idx ON follows (followed_remote_id, state);
 
 -- Posts, local and remote. Local posts have no uri: it is made from the id.
 -- 'community' posts are shown here and never federated.

@@ -333,7 +333,10 @@ def _required_header(lowered: Mapping[str, str], name: str) -> str:
     return value
 
 
+@functools.lru_cache(maxsize=1024)
 def _load_public_key(pem: bytes | str) -> rsa.RSAPublicKey:
+    """A verified key is loaded once per process (a busy inbox sees the same
+    keys over and over); a PEM that fails to load is not remembered."""
     try:
         key = serialization.load_pem_public_key(pem.encode() if isinstance(pem, str) else pem)
     except (ValueError, TypeError, UnsupportedAlgorithm):

@@ -22,6 +22,27 @@ async def store_activity(
     return bool(stored)
 
 
+async def store_activity_signed_by(
+    conn: Any, activity_id: str, actor_uri: str, activity_type: str, payload: bytes,
+    key_id: str, public_key_pem: str,
+) -> bool | None:
+    """``store_activity``, provided the database still holds ``key_id`` as
+    ``actor_uri``'s key with this PEM and the actor is not gone: checked and
+    stored in one statement. None when it does not (nothing is stored)."""
+    row = await conn.fetchrow(
+        """WITH signer AS (
+             SELECT FROM remote_actors
+             WHERE key_id = $5 AND uri = $2 AND public_key_pem = $6 AND gone_at IS NULL),
+           stored AS (
+             INSERT INTO inbox_activities (activity_id, actor_uri, activity_type, payload)
+             SELECT $1, $2, $3, $4::jsonb WHERE EXISTS (SELECT FROM signer)
+             ON CONFLICT (activity_id) DO NOTHING RETURNING true)
+           SELECT EXISTS (SELECT FROM signer) AS current, EXISTS (SELECT FROM stored) AS stored""",
+        activity_id, actor_uri, activity_type, payload.decode("utf-8"), key_id, public_key_pem,
+    )
+    return bool(row["stored"]) if row["current"] else None
+
+
 # -- the worker's queue ----------------------------------------------------------
 
 LEASE = timedelta(minutes=2)  # a claimed row comes back after this if its worker died

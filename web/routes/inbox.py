@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from federation.errors import FederationError, FetchFailed
-from inbox.receive import Delivery, receive
+from inbox.receive import Delivery, ReceiveCache, receive
 from recovery import members
 from web.http import connection
 
@@ -34,13 +34,23 @@ async def _receive(request: Request) -> Response:
                         await request.body())
     try:
         async with connection(request) as conn:
-            await receive(conn, delivery, request.app.state.fetcher)
+            await receive(conn, delivery, request.app.state.fetcher, _cache(request))
     except FederationError as exc:
         log.info("inbox refused a delivery (%d): %s", exc.status, exc.reason)
         headers = {"retry-after": "60"} if isinstance(exc, FetchFailed) else None
         status = 503 if isinstance(exc, FetchFailed) else exc.status
         return JSONResponse({"error": exc.reason}, status_code=status, headers=headers)
     return Response(status_code=202)
+
+
+def _cache(request: Request) -> ReceiveCache:
+    """The app's inbox cache, made on first use (one per app: tests run many
+    apps, on as many databases, in one process)."""
+    state = request.app.state
+    cache: ReceiveCache | None = getattr(state, "inbox_cache", None)
+    if cache is None:
+        cache = state.inbox_cache = ReceiveCache()
+    return cache
 
 
 routes = [

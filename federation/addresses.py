@@ -84,6 +84,14 @@ def origin_of(url: str) -> tuple[str, str, int]:
     return scheme, normalise_host(parts.hostname), port or DEFAULT_PORTS[scheme]
 
 
+def authority(url: str) -> str:
+    """``host``, or ``host:port`` when the port is not the scheme's default:
+    how a peer server is named (two instances may share one address)."""
+    scheme, host, port = origin_of(url)
+    shown = f"[{host}]" if ":" in host else host
+    return shown if port == DEFAULT_PORTS.get(scheme) else f"{shown}:{port}"
+
+
 def same_origin(a_url: str, b_url: str) -> bool:
     """Whether two URLs share scheme, host and port once normalised
     (RELIABILITY.md 22). Anything unparsable is never the same origin."""

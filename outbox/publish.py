@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from federation.addresses import origin_of
+from federation.addresses import authority
 from federation.errors import InvalidDocument
 from outbox import store
 from recovery.models import Member
@@ -22,7 +22,7 @@ async def publish(
         if not inbox or inbox in targets:
             continue
         try:
-            targets[inbox] = origin_of(inbox)[1]
+            targets[inbox] = authority(inbox)
         except InvalidDocument:
             continue
     return await store.queue_deliveries(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from federation.actors import parse_actor
-from federation.addresses import origin_of
+from federation.addresses import authority
 from recovery import store
 from recovery.models import RemoteActor, RemoteKey
 
@@ -20,21 +20,13 @@ async def remember(
     return await store.save_remote_actor(conn, {
         "uri": actor.id, "key_id": key_id or actor.public_key_id,
         "public_key_pem": public_key_pem or actor.public_key_pem,
-        "host": _authority(actor.id), "type": actor.type,
+        "host": authority(actor.id), "type": actor.type,
         "preferred_username": actor.preferred_username, "name": actor.name,
         "url": actor.url, "inbox": actor.inbox, "shared_inbox": actor.shared_inbox,
         "followers": actor.followers,
         "manually_approves_followers": actor.manually_approves_followers,
         "document": document, "moved_to": actor.moved_to,
     })
-
-
-def _authority(uri: str) -> str:
-    """host, or host:port when the port is not the scheme's default: what a
-    handle's @host part says (two instances may share an address)."""
-    scheme, host, port = origin_of(uri)
-    shown = f"[{host}]" if ":" in host else host
-    return shown if port == {"http": 80, "https": 443}.get(scheme) else f"{shown}:{port}"
 
 
 async def key(conn: Any, key_id: str) -> RemoteKey | None:

@@ -65,3 +65,18 @@ def test_webfinger_answers_name_the_activitypub_actor():
     assert actor_url_of(jrd) == "https://r.example/u/sam"
     with pytest.raises(InvalidDocument):
         actor_url_of({"links": [{"rel": "self", "type": "text/html", "href": "https://x"}]})
+
+
+def test_peers_on_one_address_with_different_ports_are_different_hosts(db):
+    async def go() -> None:
+        conn = await asyncpg.connect(db.url)
+        try:
+            await publish(conn, {"id": "http://testserver/activities/3"}, None,
+                          ["http://127.0.0.1:8001/inbox", "http://127.0.0.1:8002/inbox",
+                           "https://b.example:443/inbox"])
+        finally:
+            await conn.close()
+
+    run(go())
+    hosts = [r["host"] for r in db.fetch("SELECT host FROM deliveries ORDER BY inbox")]
+    assert hosts == ["127.0.0.1:8001", "127.0.0.1:8002", "b.example"]

@@ -237,3 +237,8 @@ async def visible_replies(
     """The replies to ``post`` the viewer may see, oldest first."""
     return await social_store.visible_replies(conn, post.id, viewer.id if viewer else None,
                                               viewer_uri if viewer else None)
+
+
+async def local_count(conn: Any) -> int:
+    """How many posts members here have written (NodeInfo's localPosts)."""
+    return await store.count_local_posts(conn)

@@ -84,6 +84,10 @@ def test_nodeinfo_describes_the_instance_and_nothing_private(client, member, sch
     assert doc["protocols"] == ["activitypub"]
     assert doc["openRegistrations"] is True
     assert doc["usage"]["users"]["total"] == 1
+    assert doc["usage"]["localPosts"] == 0
+    post_form(client, "/home", "/posts", {"text": "hello", "visibility": "public", "summary": ""})
+    again = client.get(href.removeprefix("http://testserver")).json()
+    assert again["usage"]["localPosts"] == 1
     text = response.text
     for private in ("Quiet_Owl", "Day 12", "argon2", "PRIVATE KEY"):
         assert private not in text

@@ -244,3 +244,10 @@ async def count_public_posts_of_member(conn: Any, author_id: int) -> int:
         author_id,
     )
     return count
+
+
+async def count_local_posts(conn: Any) -> int:
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM posts WHERE author_member_id IS NOT NULL"
+    )
+    return count

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from recovery import actors, members
+from recovery import actors, members, posts
 from recovery.errors import NotFound
 from recovery.models import Registration
 from web.http import connection
@@ -107,6 +107,7 @@ async def nodeinfo(request: Request) -> Response:
     settings = request.app.state.settings
     async with connection(request) as conn:
         users = await actors.local_member_count(conn)
+        local_posts = await posts.local_count(conn)
     software = {"name": "hearth", "version": hearth_version()}
     if schema == "2.1":
         software["homepage"] = settings.url
@@ -116,8 +117,7 @@ async def nodeinfo(request: Request) -> Response:
         "protocols": ["activitypub"],
         "services": {"inbound": [], "outbound": []},
         "openRegistrations": settings.registration is Registration.OPEN,
-        # Posts arrive with federation; until then there are none to count.
-        "usage": {"users": {"total": users}, "localPosts": 0},
+        "usage": {"users": {"total": users}, "localPosts": local_posts},
         "metadata": {"nodeName": settings.instance_name,
                      "nodeDescription": settings.description},
     }

@@ -7,15 +7,22 @@ in a shuffled order (followers arrive in follow order, not by host), then
 times the delivery job's own loop (``outbox.delivery.deliver_until_idle``)
 until the queue is empty: claims, RSA-2048 signatures, POSTs, recorded
 outcomes. Every POST goes over the client the app uses (``make_client``:
-pooled keep-alive connections, each TCP connection opened by its pinned
-backend after the address check). The only stand-in is DNS: the resolver
-hook ``federation.addresses._getaddrinfo`` answers 127.0.0.1 for every
+its aiohttp poster, federation/post.py, with pooled keep-alive connections,
+each TCP connection opened to an address its resolver checked; ``--http
+httpx2`` sends through the client's httpx2 side instead, for comparison).
+The worker runs on uvloop as ``hearth worker`` does (``--loop asyncio`` for
+comparison). The only stand-in is DNS: the resolver hook
+``federation.addresses._getaddrinfo`` answers 127.0.0.1 for every
 ``*.sink.test`` name, so the thousand hosts are a thousand Host names on one
 sink. The sink runs in its own process (a bare asyncio server answering 202
-to each request) and counts requests and TCP connections.
+to each request, and closing the connection after answering a request that
+asked for it, as servers do) and counts requests and TCP connections.
+``--profile FILE`` records the worker with py-spy (FILE.<run>, raw stacks).
 
     python bench/delivery.py [--followers 10000] [--hosts 1000] [--batch 200]
                              [--loops 2] [--order shuffled|grouped] [--runs 1]
+                             [--loop uvloop|asyncio] [--http aiohttp|httpx2]
+                             [--profile FILE]
 
 PostgreSQL: HEARTH_DATABASE_URL when set (a database ``hearth_bench_delivery``
 is made on that server), else the embedded one in a temporary directory. The
@@ -43,6 +50,7 @@ import asyncpg
 
 SINK_DOMAIN = ".sink.test"
 RESPONSE = b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
+RESPONSE_CLOSE = b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 DATABASE = "hearth_bench_delivery"
 BASE = "https://hearth.example"
 
@@ -61,6 +69,7 @@ class _Sink(asyncio.Protocol):
         self.transport = transport
         self.buffer = b""
         self.body_left: int | None = None
+        self.closing = False
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -71,11 +80,16 @@ class _Sink(asyncio.Protocol):
                     return
                 head, self.buffer = self.buffer[:end].lower(), self.buffer[end + 4:]
                 self.body_left = _content_length(head)
+                self.closing = b"\r\nconnection: close" in head
             if len(self.buffer) < self.body_left:
                 return
             self.buffer = self.buffer[self.body_left:]
             self.body_left = None
             _Sink.requests += 1
+            if self.closing:  # as real servers do with "Connection: close" (RFC 9112 9.6)
+                self.transport.write(RESPONSE_CLOSE)
+                self.transport.close()
+                return
             self.transport.write(RESPONSE)
 
 
@@ -187,6 +201,11 @@ async def _deliver(url: str, args: argparse.Namespace) -> tuple[float, float, in
     from outbox.delivery import deliver_until_idle
     from web.settings import Settings
 
+    if args.http == "httpx2":  # the client's httpx2 side, for comparison
+        from federation.post import HttpxPoster
+        from outbox import delivery
+
+        delivery.poster_for = HttpxPoster  # type: ignore[assignment]
     settings = Settings.load({}, url=BASE, allow_private_network=True)
     policy = FetchPolicy(user_agent=f"Hearth/bench (+{BASE})", allow_private=True)
     pool = await asyncpg.create_pool(url, min_size=2, max_size=4)  # as `hearth worker`
@@ -205,6 +224,24 @@ async def _deliver(url: str, args: argparse.Namespace) -> tuple[float, float, in
         return elapsed, cpu, claimed
     finally:
         await pool.close()
+
+
+def _profiler(path: str | None, run: int) -> subprocess.Popen[bytes] | None:
+    """py-spy recording this process (raw collapsed stacks), or None."""
+    if not path:
+        return None
+    spy = subprocess.Popen(["py-spy", "record", "--format", "raw", "--rate", "250",
+                            "--output", f"{path}.{run}", "--pid", str(os.getpid())],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # let it attach
+    return spy
+
+
+def _on_loop(loop: str, main: Any) -> Any:
+    if loop == "uvloop":
+        import uvloop
+        return uvloop.run(main)
+    return asyncio.run(main)
 
 
 def _machine() -> str:
@@ -268,6 +305,13 @@ def main() -> None:
     parser.add_argument("--loops", type=int, default=2, help="batch loops side by side")
     parser.add_argument("--order", choices=["shuffled", "grouped"], default="shuffled")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop",
+                        help="the worker's event loop (`hearth worker` runs uvloop)")
+    parser.add_argument("--http", choices=["aiohttp", "httpx2"], default="aiohttp",
+                        help="POST through the client's aiohttp poster (as the worker "
+                        "does) or its httpx2 side")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="record the worker with py-spy (raw samples) into FILE")
     parser.add_argument("--sink", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sink:
@@ -288,7 +332,11 @@ def main() -> None:
             member_id = asyncio.run(_prepare(url))
             for run in range(1, args.runs + 1):
                 asyncio.run(_queue(url, member_id, run, args, port))
-                elapsed, cpu, claimed = asyncio.run(_deliver(url, args))
+                spy = _profiler(args.profile, run)
+                elapsed, cpu, claimed = _on_loop(args.loop, _deliver(url, args))
+                if spy is not None:
+                    spy.send_signal(signal.SIGINT)
+                    spy.wait(timeout=30)
                 print(f"run {run}: {claimed:,} delivered in {elapsed:.2f} s: "
                       f"{claimed / elapsed:,.0f} signed deliveries/s; worker CPU "
                       f"{cpu / claimed * 1000:.2f} ms per delivery ({cpu / elapsed:.0%} of a core)")

@@ -32,7 +32,7 @@ processed; it prints processed/s and the outcomes.
 
     python bench/inbox.py [--actors 200] [--activities 20000] [--concurrency 32]
                           [--followed 50] [--batch 20] [--rounds cold,warm]
-                          [--no-worker] [--profile DIR]
+                          [--no-worker] [--loop uvloop|asyncio] [--profile DIR]
 
 ``--profile DIR`` records the server with py-spy during the last round
 (DIR/serve.txt) and the worker loop (DIR/worker.txt) for 8 s each, as
@@ -413,17 +413,26 @@ async def _follow(url: str, remote: str, followed: int) -> None:
         await conn.close()
 
 
-async def _work(url: str, base: str, batch: int, limit_seconds: float) -> tuple[int, float, float]:
+async def _work(
+    url: str, base: str, batch: int, limit_seconds: float
+) -> tuple[int, float, float, int]:
     from federation.fetch import make_client
     from inbox.remote import RemoteFetcher
     from inbox.worker import process_batch
     from recovery import actors
+    from web import database
     from web.app import _fetch_policy, _instance_signer
     from web.settings import Settings
 
     settings = Settings.load({}, url=base, allow_private_network=True)
-    pool = await asyncpg.create_pool(url, min_size=1, max_size=4)  # as `hearth worker`
-    assert pool is not None
+    queries = [0]  # statements sent, BEGIN/COMMIT/SAVEPOINT included
+
+    async def count_queries(conn: Any) -> None:
+        def counted(record: Any) -> None:
+            queries[0] += 1
+        conn.add_query_logger(counted)
+
+    pool = await database.create_pool(url, max_size=4, init=count_queries)  # as `hearth worker`
     try:
         async with pool.acquire() as conn:
             keys = await actors.instance_keys(conn)
@@ -431,13 +440,15 @@ async def _work(url: str, base: str, batch: int, limit_seconds: float) -> tuple[
             fetcher = RemoteFetcher(client, _fetch_policy(settings),
                                     _instance_signer(settings, keys.private_key_pem))
             handled = 0
+            queries[0] = 0
             start, cpu = time.perf_counter(), time.process_time()
             while time.perf_counter() - start < limit_seconds:
                 claimed = await process_batch(pool, fetcher, settings.url, batch)
                 handled += claimed
                 if claimed == 0:
                     break
-            return handled, time.perf_counter() - start, time.process_time() - cpu
+            return (handled, time.perf_counter() - start, time.process_time() - cpu,
+                    queries[0])
     finally:
         await pool.close()
 
@@ -521,6 +532,14 @@ def _ingest_round(run: Run, label: str, profile: bool) -> None:
     print(f"    {used}")
 
 
+def _on_loop(loop: str, main: Any) -> Any:
+    """Run ``main`` on uvloop, as `hearth worker` does, or on asyncio's loop."""
+    if loop == "uvloop":
+        import uvloop
+        return uvloop.run(main)
+    return asyncio.run(main)
+
+
 def _worker_round(run: Run) -> None:
     """A member follows some actors; the worker processes every stored row."""
     args = run.args
@@ -533,12 +552,14 @@ def _worker_round(run: Run) -> None:
     spy = _profile(os.getpid(), args.profile / "worker.txt", 8) if args.profile else None
     meter = CpuMeter(os.getpid(), run.tmp / "data")
     meter.start()
-    handled, elapsed, busy = asyncio.run(_work(run.url, run.base, args.batch, 600))
+    handled, elapsed, busy, queries = _on_loop(args.loop,
+                                               _work(run.url, run.base, args.batch, 600))
     used = meter.stop(max(handled, 1)).replace("server", "worker")
     if spy:
         spy.wait(timeout=60)
     print(f"  {handled:,} processed in {elapsed:.2f} s: {handled / elapsed:,.0f}/s "
-          f"(the worker busy {busy / elapsed:.0%} of the time)")
+          f"(the worker busy {busy / elapsed:.0%} of the time; "
+          f"{queries / max(handled, 1):.1f} statements per activity)")
     print(f"    {used}")
     for outcome, n in asyncio.run(_outcomes(run.url)):
         print(f"    {n:>7,}  {outcome}")
@@ -578,6 +599,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--batch", type=int, default=20, help="worker batch (the job's: 20)")
     parser.add_argument("--rounds", default="cold,warm", help="cold, warm, or both")
     parser.add_argument("--no-worker", action="store_true", help="measure the ingest only")
+    parser.add_argument("--loop", choices=["uvloop", "asyncio"], default="uvloop",
+                        help="the worker loop's event loop (`hearth worker` runs uvloop)")
     parser.add_argument("--profile", type=Path, help="directory for py-spy profiles")
     parser.add_argument("--remote", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--keys", type=Path, help=argparse.SUPPRESS)

@@ -92,6 +92,34 @@ async def mark_processed(conn: Any, row_id: int, error: str | None = None) -> No
     )
 
 
+# One savepoint per activity in a batch's transaction. Moving it on is one
+# round trip (two statements sent as one simple query); it is released each
+# time, so subtransactions never pile up in the batch.
+_ITEM = "inbox_item"
+
+
+async def start_item(conn: Any, *, first: bool) -> None:
+    """Mark the point ``undo_item`` goes back to: before the next activity."""
+    await conn.execute(f"SAVEPOINT {_ITEM}" if first
+                       else f"RELEASE SAVEPOINT {_ITEM}; SAVEPOINT {_ITEM}")
+
+
+async def undo_item(conn: Any) -> None:
+    """Undo whatever the current activity changed (the batch's earlier ones stay)."""
+    await conn.execute(f"ROLLBACK TO SAVEPOINT {_ITEM}")
+
+
+async def mark_processed_many(conn: Any, rows: list[tuple[int, str | None]]) -> None:
+    """``mark_processed`` for many rows in one statement: (row id, error)."""
+    if rows:
+        await conn.execute(
+            """UPDATE inbox_activities a SET processed_at = now(), last_error = d.error
+               FROM unnest($1::bigint[], $2::text[]) AS d(id, error)
+               WHERE a.id = d.id""",
+            [row_id for row_id, _ in rows], [_clip(error) for _, error in rows],
+        )
+
+
 async def schedule_retry(
     conn: Any, row_id: int, at: datetime, error: str, max_attempts: int = MAX_ATTEMPTS
 ) -> bool:

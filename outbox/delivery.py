@@ -3,10 +3,11 @@ record what became of each (DESIGN.md, "How data flows"; RELIABILITY.md 41-46).
 
 A batch is claimed in one short transaction (``store.claim_deliveries``:
 SKIP LOCKED, the attempt counted and the row leased for ``LEASE``), sent
-outside any transaction over the shared HTTP client, then recorded in a second
-short transaction. A worker that dies in between leaves its rows to be claimed
-again when the lease runs out, so every delivery is sent at least once; the
-receiver dedupes by activity id.
+outside any transaction over the shared HTTP client's inbox poster
+(``federation.post``: aiohttp, with the fetches' address pinning, TLS and
+limits), then recorded in a second short transaction. A worker that dies in
+between leaves its rows to be claimed again when the lease runs out, so every
+delivery is sent at least once; the receiver dedupes by activity id.
 
 What each answer means:
 
@@ -48,7 +49,7 @@ import logging
 import random
 from collections import deque
 from collections.abc import Coroutine, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
@@ -56,6 +57,7 @@ from typing import Any, Protocol
 import httpx2
 
 from federation.errors import FetchFailed, FetchRefused
+from federation.post import poster_for
 from federation.signatures import sign_request
 from outbox import store
 from outbox.store import Delivery, SigningKey
@@ -73,7 +75,6 @@ RETRY_BASE = 30.0
 RETRY_STEP_CAP = 6 * 3600.0
 RETRY_AFTER_CAP = 6 * 3600.0
 RETRY_WINDOW = timedelta(days=2)
-MAX_ANSWER_BYTES = 64 * 1024  # read this much of an answer; more closes the connection
 
 
 class DeliverySettings(Protocol):
@@ -213,7 +214,7 @@ class _Sender:
         keys: dict[int | None, SigningKey], slots: asyncio.Semaphore,
         stop: asyncio.Event | None,
     ) -> None:
-        self._client = client
+        self._poster = poster_for(client)
         self._settings = settings
         self._keys = keys
         self._slots = slots
@@ -265,39 +266,31 @@ class _Sender:
             return Outcome(Result.FAILED, "the inbox is not an https URL")
         try:
             return await self._post(delivery, key, last)
-        except (TimeoutError, httpx2.TimeoutException) as exc:
-            return Outcome(Result.RETRY, f"timed out ({type(exc).__name__})", Host.DOWN)
-        except FetchFailed as exc:  # DNS, raised by the transport's resolver
+        except TimeoutError as exc:
+            return Outcome(Result.RETRY, f"timed out ({str(exc) or type(exc).__name__})", Host.DOWN)
+        except FetchFailed as exc:  # DNS, connection refused or reset, TLS, protocol
             return Outcome(Result.RETRY, exc.reason, Host.DOWN)
-        except FetchRefused as exc:  # a private address: never sent
+        except FetchRefused as exc:  # a private address or an unusable URL: never sent
             return Outcome(Result.FAILED, exc.reason)
         except httpx2.InvalidURL:
             return Outcome(Result.FAILED, "the inbox is not a usable URL")
-        except httpx2.HTTPError as exc:  # connection refused or reset, TLS, protocol
-            return Outcome(Result.RETRY, f"{type(exc).__name__}: {exc}"[:200], Host.DOWN)
         except Exception as exc:  # a bug must not stop the other deliveries
             log.exception("delivery %d to %s: unexpected error", delivery.id, delivery.host)
             return Outcome(Result.RETRY, f"internal error ({type(exc).__name__})")
 
     async def _post(self, delivery: Delivery, key: SigningKey, last: bool) -> Outcome:
-        # Signed as httpx2 will send it (IDNA host, quoted path), so the
-        # signed Host and (request-target) are what the peer sees.
-        url = httpx2.URL(delivery.inbox)
+        # Signed and sent in one spelling (IDNA host, quoted path, as httpx2
+        # writes a URL), so the signed Host and (request-target) are what
+        # the peer sees.
+        url = str(httpx2.URL(delivery.inbox))
         headers = sign_request(
-            "POST", str(url), {"Content-Type": ACTIVITY_JSON}, delivery.body,
+            "POST", url, {"Content-Type": ACTIVITY_JSON}, delivery.body,
             _key_id(self._settings.url, key), key.private_key_pem,
         )
-        if last:
-            headers["Connection"] = "close"
-        request = self._client.build_request("POST", url, headers=headers, content=delivery.body)
         async with asyncio.timeout(SEND_TIMEOUT):
-            response = await self._client.send(request, stream=True, follow_redirects=False)
-            try:
-                await _drain(response)
-            finally:
-                await response.aclose()
-        retry_after = parse_retry_after(response.headers.get("retry-after"), datetime.now(UTC))
-        return classify(response.status_code, retry_after)
+            answer = await self._poster.post(url, headers, delivery.body, close=last)
+        retry_after = parse_retry_after(answer.retry_after, datetime.now(UTC))
+        return classify(answer.status, retry_after)
 
 
 def _key_id(base: str, key: SigningKey) -> str:
@@ -306,32 +299,28 @@ def _key_id(base: str, key: SigningKey) -> str:
     return f"{base}/users/{key.username}#main-key"
 
 
-async def _drain(response: httpx2.Response) -> None:
-    """Read (and drop) a short answer so its connection can be reused."""
-    if response.is_stream_consumed:  # built in memory (httpx2.MockTransport)
-        return
-    size = 0
-    async for chunk in response.aiter_raw():
-        size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
-            return
-
-
 async def _record(
     conn: Any, outcomes: list[tuple[Delivery, Outcome]], now: datetime, rng: random.Random
 ) -> None:
+    """Write a batch's outcomes: one statement for the delivered, one for the
+    retried, one for the failed (a dead host's deferred deliveries are many)."""
     delivered = [d.id for d, o in outcomes if o.result is Result.DELIVERED]
     await store.mark_delivered(conn, delivered)
+    plan = _Plan()
     deferred: dict[str, list[Outcome]] = {}
     for delivery, outcome in outcomes:
         if outcome.deferred:
             deferred.setdefault(delivery.host, []).append(outcome)
         if outcome.result is Result.FAILED:
-            await _fail(conn, delivery, outcome.reason)
+            plan.fail(delivery, outcome.reason)
             if outcome.gone:
-                await store.mark_inbox_gone(conn, delivery.inbox)
+                plan.gone.append(delivery.inbox)
         elif outcome.result is Result.RETRY:
-            await _retry(conn, delivery, outcome, now, rng, quiet=outcome.deferred)
+            plan.retry(delivery, outcome, now, rng, quiet=outcome.deferred)
+    await store.schedule_retries(conn, plan.retries)
+    await store.mark_failed_many(conn, plan.failures)
+    for inbox in plan.gone:
+        await store.mark_inbox_gone(conn, inbox)
     for host, waiting in deferred.items():
         log.info("%d deliveries to %s %s", len(waiting), host, waiting[0].reason)
     answered = _hosts(outcomes, Host.UP)
@@ -341,28 +330,34 @@ async def _record(
             log.warning("peer host %s is failing on several days: marked unavailable", host)
 
 
-async def _retry(
-    conn: Any, delivery: Delivery, outcome: Outcome, now: datetime, rng: random.Random,
-    *, quiet: bool = False,
-) -> None:
-    if now - delivery.created_at >= RETRY_WINDOW:
-        await _fail(conn, delivery, f"gave up after {delivery.attempts} attempts over "
-                    f"{RETRY_WINDOW.days} days; last: {outcome.reason}")
-        return
-    if outcome.retry_after is not None:
-        delay = min(RETRY_AFTER_CAP, max(RETRY_BASE, outcome.retry_after))
-    else:
-        delay = retry_delay(delivery.attempts, rng)
-    at = now + timedelta(seconds=delay)
-    if not quiet:
-        log.warning("delivery %d to %s: %s; attempt %d, next in %.0f s",
-                    delivery.id, delivery.host, outcome.reason, delivery.attempts, delay)
-    await store.schedule_retry(conn, delivery.id, at, outcome.reason)
+@dataclass
+class _Plan:
+    """A batch's retries and failures, written together by ``_record``."""
 
+    retries: list[tuple[int, datetime, str]] = field(default_factory=list)
+    failures: list[tuple[int, str]] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)  # inboxes that answered 410
 
-async def _fail(conn: Any, delivery: Delivery, reason: str) -> None:
-    log.warning("delivery %d to %s failed for good: %s", delivery.id, delivery.host, reason)
-    await store.mark_failed(conn, delivery.id, reason)
+    def retry(
+        self, delivery: Delivery, outcome: Outcome, now: datetime, rng: random.Random,
+        *, quiet: bool = False,
+    ) -> None:
+        if now - delivery.created_at >= RETRY_WINDOW:
+            self.fail(delivery, f"gave up after {delivery.attempts} attempts over "
+                      f"{RETRY_WINDOW.days} days; last: {outcome.reason}")
+            return
+        if outcome.retry_after is not None:
+            delay = min(RETRY_AFTER_CAP, max(RETRY_BASE, outcome.retry_after))
+        else:
+            delay = retry_delay(delivery.attempts, rng)
+        if not quiet:
+            log.warning("delivery %d to %s: %s; attempt %d, next in %.0f s",
+                        delivery.id, delivery.host, outcome.reason, delivery.attempts, delay)
+        self.retries.append((delivery.id, now + timedelta(seconds=delay), outcome.reason))
+
+    def fail(self, delivery: Delivery, reason: str) -> None:
+        log.warning("delivery %d to %s failed for good: %s", delivery.id, delivery.host, reason)
+        self.failures.append((delivery.id, reason))
 
 
 def _hosts(outcomes: Iterable[tuple[Delivery, Outcome]], state: Host) -> set[str]:

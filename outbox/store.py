@@ -135,18 +135,26 @@ async def mark_delivered(conn: Any, delivery_ids: Sequence[int]) -> None:
         )
 
 
-async def schedule_retry(conn: Any, delivery_id: int, at: datetime, error: str) -> None:
-    await conn.execute(
-        "UPDATE deliveries SET next_attempt_at = $2, last_error = $3 WHERE id = $1",
-        delivery_id, at, error,
-    )
+async def schedule_retries(conn: Any, retries: Sequence[tuple[int, datetime, str]]) -> None:
+    """Each (delivery id, when, error): tried again then, the error kept."""
+    if retries:
+        await conn.execute(
+            """UPDATE deliveries d SET next_attempt_at = r.at, last_error = r.error
+               FROM unnest($1::bigint[], $2::timestamptz[], $3::text[]) AS r(id, at, error)
+               WHERE d.id = r.id""",
+            [r[0] for r in retries], [r[1] for r in retries], [r[2] for r in retries],
+        )
 
 
-async def mark_failed(conn: Any, delivery_id: int, error: str) -> None:
-    await conn.execute(
-        "UPDATE deliveries SET failed_at = now(), last_error = $2 WHERE id = $1",
-        delivery_id, error,
-    )
+async def mark_failed_many(conn: Any, failures: Sequence[tuple[int, str]]) -> None:
+    """Each (delivery id, error): failed for good."""
+    if failures:
+        await conn.execute(
+            """UPDATE deliveries d SET failed_at = now(), last_error = f.error
+               FROM unnest($1::bigint[], $2::text[]) AS f(id, error)
+               WHERE d.id = f.id""",
+            [f[0] for f in failures], [f[1] for f in failures],
+        )
 
 
 async def mark_inbox_gone(conn: Any, inbox: str) -> None:

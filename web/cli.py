@@ -13,7 +13,7 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from recovery import invites, members
@@ -268,7 +268,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     url, embedded = database.resolve_url(settings, _progress)
     try:
         _progress(f"Database: {database.describe(url)}")
-        return asyncio.run(_serve_until_stopped(settings, url, not args.no_workers))
+        return _run_loop(_serve_until_stopped(settings, url, not args.no_workers))
     finally:
         if embedded:
             _progress("Stopping the embedded PostgreSQL ...")
@@ -309,8 +309,15 @@ async def _serve_until_stopped(settings: Settings, url: str, workers: bool) -> i
             print(f"Hearth is serving {settings.instance_name} at {settings.url} "
                   f"(listening on http://{shown}:{port}). Press Ctrl+C to stop.", flush=True)
 
+        async def shutdown(self, sockets: Any = None) -> None:
+            # Streaming responses never end by themselves: end them first, or
+            # uvicorn would wait for them before stopping.
+            app.state.hub.close_all("the server is stopping")
+            await super().shutdown(sockets)
+
+    app = create_app(settings, url, workers=workers)
     server = Server(uvicorn.Config(
-        create_app(settings, url, workers=workers), lifespan="on",
+        app, lifespan="on",
         access_log=False,  # access logs would store members' IP addresses
         server_header=False, log_level="info",
     ))
@@ -366,10 +373,22 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
             finally:
                 await pool.close()
 
-        return asyncio.run(run())
+        return _run_loop(run())
     finally:
         if embedded:
             embedded.stop()
+
+
+def _run_loop(main: Coroutine[Any, Any, int]) -> int:
+    """Run a long-lived process's coroutine on uvloop (installed with
+    ``uvicorn[standard]``), else on asyncio's own loop. uvloop's event loop
+    costs a fraction of asyncio's per callback and per socket read: about
+    15% more inbox activities per second on one core (bench/README.md)."""
+    try:
+        import uvloop
+    except ImportError:  # not built for every platform
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 if __name__ == "__main__":

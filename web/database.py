@@ -13,7 +13,7 @@ import logging
 import sys
 import sysconfig
 import warnings
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -128,13 +128,19 @@ async def connect(url: str) -> asyncpg.Connection:
         raise ConfigError(f"cannot connect to the database at {describe(url)}: {exc}") from exc
 
 
-async def create_pool(url: str, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(
+    url: str, max_size: int = 10,
+    init: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
+) -> asyncpg.Pool:
+    """The process's pool; ``init`` runs on each new connection (benchmarks
+    count queries with it)."""
     try:
         # min_size=0: connections are made on demand. With a floor, asyncpg
         # reconnects in the background while the server restarts and logs a
         # traceback for each try; on demand, a request just gets a 503.
         pool = await asyncpg.create_pool(
-            url, min_size=0, max_size=max_size, command_timeout=30, timeout=10
+            url, min_size=0, max_size=max_size, command_timeout=30, timeout=10,
+            reset=_keep_session, init=init,
         )
         async with pool.acquire() as conn:  # fail here, clearly, when unreachable
             await conn.fetchval("SELECT 1")
@@ -142,6 +148,17 @@ async def create_pool(url: str, max_size: int = 10) -> asyncpg.Pool:
         raise ConfigError(f"cannot connect to the database at {describe(url)}: {exc}") from exc
     assert pool is not None
     return pool
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What a pooled connection needs on release beyond asyncpg's own step
+    (which rolls back an open transaction and drops listener callbacks):
+    nothing. asyncpg's default would also send ``RESET ALL``, ``UNLISTEN *``,
+    ``CLOSE ALL`` and ``pg_advisory_unlock_all()``, one more round trip on
+    every release (a tenth of a busy inbox's database time), but Hearth keeps
+    no session state on pooled connections: settings are ``SET LOCAL``, locks
+    are ``pg_advisory_xact_lock``, nothing LISTENs on them
+    (tests/test_database_pool.py checks the sources for that)."""
 
 
 async def apply_schema(conn: asyncpg.Connection) -> None:

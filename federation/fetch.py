@@ -65,10 +65,11 @@ from federation.errors import (
     InvalidDocument,
 )
 from federation.jsonsafe import parse_json
+from federation.post import AiohttpPoster
 
 __all__ = [
-    "ACCEPT", "FetchPolicy", "Signer", "fetch_document", "is_activitystreams_type",
-    "make_client", "normalise_host", "same_origin",
+    "ACCEPT", "FederationClient", "FetchPolicy", "Signer", "fetch_document",
+    "is_activitystreams_type", "make_client", "normalise_host", "same_origin",
 ]
 
 ACCEPT = (
@@ -110,6 +111,7 @@ class _Expect:
     accept: str
     content_type_ok: Callable[[str], bool]
     id_is_url: bool
+    id_on_origin: bool = False  # (when not id_is_url) the id must be on the final URL's origin
 
 
 @dataclass(frozen=True)
@@ -133,10 +135,19 @@ def make_client(
     when set (``httpx2.create_ssl_context`` with ``trust_env``, which hands over
     to ``httpcore2.default_ssl_context``), otherwise against the system store.
     The variables are read here, when the client is made.
+
+    Deliveries do not use the httpx2 side: the client carries an
+    ``inbox_poster`` (``federation.post.AiohttpPoster``, the same checks on a
+    much cheaper HTTP stack) that closes with it.
     """
     ssl_context = httpx2.create_ssl_context(verify=True, trust_env=True)
     backend = _PinnedBackend(policy, network_backend or httpcore2.AnyIOBackend())
-    return httpx2.AsyncClient(
+    poster = AiohttpPoster(
+        ssl_context, allow_private=policy.allow_private, user_agent=policy.user_agent,
+        total_timeout=policy.total_timeout, connect_timeout=policy.connect_timeout,
+    )
+    return FederationClient(
+        inbox_poster=poster,
         transport=_PinnedTransport(ssl_context, backend),
         follow_redirects=False,
         timeout=_timeout(policy),
@@ -146,14 +157,42 @@ def make_client(
     )
 
 
+class FederationClient(httpx2.AsyncClient):
+    """httpx2 for fetches, plus ``inbox_poster`` for deliveries
+    (federation/post.py); closing the client closes both."""
+
+    def __init__(self, *, inbox_poster: AiohttpPoster, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.inbox_poster = inbox_poster
+
+    async def aclose(self) -> None:
+        try:
+            await super().aclose()
+        finally:
+            await self.inbox_poster.aclose()
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        try:
+            await super().__aexit__(*exc_info)
+        finally:
+            await self.inbox_poster.aclose()
+
+
 async def fetch_document(
     client: httpx2.AsyncClient,
     url: str,
     *,
     policy: FetchPolicy,
     sign: Signer | None = None,
+    id_may_differ: bool = False,
 ) -> dict[str, Any]:
     """GET the ActivityStreams document at ``url`` (its fragment dropped).
+
+    ``id_may_differ`` relaxes one check: the document's ``id`` need only be
+    on the origin it was served from, not the address itself (a key's
+    address that answers with its owner, as GoToSocial's ``/main-key``
+    does). The caller must then treat the document as that origin's pointer
+    to its ``id``, and fetch what it names from there.
 
     ``sign(method, url, headers)`` returns the headers to send with a signed
     GET (the instance actor's signature); it is called again for every
@@ -162,7 +201,7 @@ async def fetch_document(
     ``make_client``: another client still gets every check, but its sockets
     are not pinned to the checked addresses.
     """
-    return await _fetch(client, url, policy, sign, _AS2)
+    return await _fetch(client, url, policy, sign, _AS2_ON_ORIGIN if id_may_differ else _AS2)
 
 
 async def fetch_jrd(client: httpx2.AsyncClient, url: str, *, policy: FetchPolicy) -> dict[str, Any]:
@@ -254,6 +293,8 @@ async def _read_answer(
         raise BadRemoteDocument(f"{target.url}: {exc.reason}") from exc
     if expect.id_is_url:
         _check_id(document, target)
+    elif expect.id_on_origin:
+        _check_id_origin(document, target)
     return document
 
 
@@ -323,12 +364,21 @@ def _check_id(document: dict[str, Any], target: _Target) -> None:
         raise BadRemoteDocument(f"{target.url}: document id {doc_id!r} is not the URL fetched")
 
 
+def _check_id_origin(document: dict[str, Any], target: _Target) -> None:
+    doc_id = document.get("id")
+    if not isinstance(doc_id, str):
+        raise BadRemoteDocument(f"{target.url}: document has no id")
+    if not same_origin(doc_id, target.url):
+        raise BadRemoteDocument(f"{target.url}: document id {doc_id!r} is on another server")
+
+
 def _is_jrd_type(content_type: str) -> bool:
     media = content_type.partition(";")[0].strip().lower()
     return media in ("application/jrd+json", "application/json")
 
 
 _AS2 = _Expect(ACCEPT, is_activitystreams_type, id_is_url=True)
+_AS2_ON_ORIGIN = _Expect(ACCEPT, is_activitystreams_type, id_is_url=False, id_on_origin=True)
 _JRD = _Expect("application/jrd+json, application/json", _is_jrd_type, id_is_url=False)
 
 

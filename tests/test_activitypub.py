@@ -378,6 +378,112 @@ def test_browsers_are_sent_to_the_post_page(client, river, database_url, accept)
             assert response.headers["location"] == f"/@river/{post_id}"
 
 
+# -- Accept: what each address answers (RELIABILITY.md 35) -------------------------------
+
+ACTIVITYPUB_ONLY = {  # address -> the page an HTML-only client is sent to
+    "/users/river/outbox": "/@river", "/users/river/outbox?page=true": "/@river",
+    "/users/river/followers": "/@river", "/users/river/following": "/@river",
+    "/actor": "/about", "/actor/outbox": "/about",
+}
+NEITHER = ["image/png", "text/plain", "application/xml",
+           "application/activity+json;q=0, application/ld+json;q=0, text/html;q=0",
+           "*/*;q=0"]
+
+
+def _with_pages(post_id: int) -> dict[str, str]:
+    return {"/users/river": "/@river", f"/users/river/posts/{post_id}": f"/@river/{post_id}",
+            f"/users/river/posts/{post_id}/activity": f"/@river/{post_id}"}
+
+
+@pytest.mark.parametrize("accept", NEITHER)
+def test_an_accept_allowing_neither_activitystreams_nor_html_is_406_everywhere_line_35(
+    client, river, database_url, accept
+):
+    public = write(database_url, river, "Day 30.", Visibility.PUBLIC)
+    for path in (*ACTIVITYPUB_ONLY, *_with_pages(public)):
+        response = client.get(path, headers={"Accept": accept})
+        assert response.status_code == 406, path
+        assert "application/activity+json" in response.json()["error"]
+        assert response.headers["vary"] == "Accept"
+
+
+@pytest.mark.parametrize("accept", [
+    AP, f'application/ld+json; profile="{"https://www.w3.org/ns/activitystreams"}"',
+    "application/json", "application/*", "*/*", None,
+    "text/html;q=0.9, application/activity+json",
+])
+def test_activitypub_only_addresses_answer_activitystreams_to_whoever_accepts_it(
+    client, river, accept
+):
+    headers = {"Accept": accept} if accept else {}
+    for path in ACTIVITYPUB_ONLY:
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith(AP)
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/xhtml+xml", "text/*"])
+def test_a_client_accepting_only_html_is_sent_to_the_nearest_page(
+    client, river, database_url, accept
+):
+    public = write(database_url, river, "Day 30.", Visibility.PUBLIC)
+    for path, page in {**ACTIVITYPUB_ONLY, **_with_pages(public)}.items():
+        response = client.get(path, headers={"Accept": accept})
+        assert (response.status_code, response.headers["location"]) == (303, page), path
+        assert response.headers["vary"] == "Accept"
+
+
+@pytest.mark.parametrize("accept", [AP, "application/json", "application/ld+json",
+                                    "text/html;q=0.5, application/activity+json",
+                                    "application/*"])
+def test_addresses_with_a_page_answer_activitystreams_when_it_is_asked_for(
+    client, river, database_url, accept
+):
+    public = write(database_url, river, "Day 30.", Visibility.PUBLIC)
+    for path in _with_pages(public):
+        response = client.get(path, headers={"Accept": accept})
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith(AP)
+
+
+# -- more signed GETs --------------------------------------------------------------------
+
+
+def test_a_signed_get_from_an_unavailable_host_makes_it_available_again_line_43(
+    client, river, db, database_url, keys
+):
+    public = write(database_url, river, "Day 30.", Visibility.PUBLIC)
+    db.execute("""INSERT INTO peer_hosts (host, failure_days, unavailable_since)
+                  VALUES ('remote.example', ARRAY[current_date], now())""")
+    assert fetch(client, f"/users/river/posts/{public}", "stranger", keys).status_code == 200
+    assert db.fetchval("SELECT unavailable_since FROM peer_hosts") is None
+    assert db.fetchval("SELECT failure_days FROM peer_hosts") == []
+
+
+def test_a_gotosocial_follower_signing_with_its_main_key_is_honoured(
+    client, river, db, database_url, keys, remote
+):
+    """GoToSocial's key id is ACTOR/main-key, whose address answers with a
+    stub of the actor (tests/data/payloads/gotosocial/objects/main_key.json):
+    the full actor is fetched from its own address, and must list the key."""
+    followers_only = write(database_url, river, "Rough night.", Visibility.FOLLOWERS)
+    actor, gts_key = actor_uri("follower"), f"{actor_uri('follower')}/main-key"
+    full = actor_document("follower", keys["follower"][1])
+    full["publicKey"]["id"] = gts_key
+    stub = {"@context": ["https://w3id.org/security/v1", "https://www.w3.org/ns/activitystreams"],
+            "id": actor, "type": "Person", "preferredUsername": "follower",
+            "publicKey": full["publicKey"]}
+    remote.serve(actor, full)
+    remote.serve(gts_key, stub)
+    db.execute("UPDATE remote_actors SET key_id = NULL WHERE uri = $1", actor)
+    path = f"/users/river/posts/{followers_only}"
+    headers = sign_request("GET", f"{BASE}{path}", {"Accept": AP}, None, gts_key,
+                           keys["follower"][0])
+    assert client.get(path, headers=headers).status_code == 200
+    assert [str(r.url) for r in remote.requests] == [gts_key, actor]
+    assert db.fetchval("SELECT key_id FROM remote_actors WHERE uri = $1", actor) == gts_key
+
+
 def _write_many(database_url: str) -> tuple[list[int], list[str]]:
     """25 public posts with every other kind in between; (public ids, the
     words only the non-public posts contain)."""

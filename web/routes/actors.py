@@ -1,7 +1,8 @@
 """Actor documents: a Person per member, the instance's Application actor.
 
 Browsers asking for /users/NAME are sent to the profile page; servers asking
-for ActivityStreams JSON at /@NAME get the actor."""
+for ActivityStreams JSON at /@NAME get the actor. An Accept header that
+allows neither gets 406 (web/negotiation.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ import html
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from federation.actors import person_to_as2
 from recovery import actors
+from recovery.media import media_type_of
 from recovery.models import Member
-from web.http import accepts_activity_json, connection
+from web.http import connection
+from web.negotiation import negotiated
+from web.routes.media import media_url
 from web.settings import Settings
 
 AP_JSON = "application/activity+json"
@@ -43,6 +47,10 @@ def person_document(settings: Settings, member: Member, public_key_pem: str) -> 
         url=f"{settings.url}/@{member.username}", shared_inbox=f"{settings.url}/inbox",
         manually_approves_followers=member.manually_approves_followers,
         discoverable=member.discoverable, published=joined,
+        icon_url=media_url(settings, member.avatar_file),
+        icon_media_type=media_type_of(member.avatar_file) if member.avatar_file else None,
+        image_url=media_url(settings, member.header_file),
+        image_media_type=media_type_of(member.header_file) if member.header_file else None,
     )
 
 
@@ -59,9 +67,11 @@ def instance_document(settings: Settings, public_key_pem: str) -> dict[str, Any]
 
 
 async def member_actor(request: Request) -> Response:
+    """GET /users/NAME: the Person, or a browser sent to the profile page;
+    406 when the Accept header allows neither (web/negotiation.py)."""
     username = request.path_params["username"]
-    if not accepts_activity_json(request):
-        return RedirectResponse(f"/@{username}", status_code=303)
+    if (other := negotiated(request, f"/@{username}", page_first=True)) is not None:
+        return other
     return await member_json(request, username)
 
 
@@ -72,6 +82,9 @@ async def member_json(request: Request, username: str) -> Response:
 
 
 async def instance_actor(request: Request) -> Response:
+    """GET /actor: the Application actor (ActivityPub only: no page)."""
+    if (other := negotiated(request, "/about", page_first=False)) is not None:
+        return other
     async with connection(request) as conn:
         keys = await actors.instance_keys(conn)
     return activity_json(instance_document(request.app.state.settings, keys.public_key_pem))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -33,8 +34,9 @@ async def _receive(request: Request) -> Response:
                         {k.lower(): v for k, v in request.headers.items()},
                         await request.body())
     try:
-        async with connection(request) as conn:
-            await receive(conn, delivery, request.app.state.fetcher, _cache(request))
+        # receive() opens connections as it needs them, never across a key fetch
+        await receive(partial(connection, request), delivery, request.app.state.fetcher,
+                      receive_cache(request))
     except FederationError as exc:
         log.info("inbox refused a delivery (%d): %s", exc.status, exc.reason)
         headers = {"retry-after": "60"} if isinstance(exc, FetchFailed) else None
@@ -43,9 +45,9 @@ async def _receive(request: Request) -> Response:
     return Response(status_code=202)
 
 
-def _cache(request: Request) -> ReceiveCache:
+def receive_cache(request: Request) -> ReceiveCache:
     """The app's inbox cache, made on first use (one per app: tests run many
-    apps, on as many databases, in one process)."""
+    apps, on as many databases, in one process); signed GETs use it too."""
     state = request.app.state
     cache: ReceiveCache | None = getattr(state, "inbox_cache", None)
     if cache is None:

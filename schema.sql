@@ -29,6 +29,9 @@ CREATE TABLE IF NOT EXISTS members (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS members_username_lower_key ON members (lower(username));
 CREATE INDEX IF NOT EXISTS members_pending_idx ON members (created_at) WHERE status = 'pending';
+-- A deleted account keeps only its row and key until the Delete of its actor
+-- has been delivered (signed with that key); then the row goes too.
+ALTER TABLE members ADD COLUMN IF NOT EXISTS deleted_at timestamptz;
 
 -- Usernames of deleted accounts are never given out again, so nobody can
 -- take over a name that others (and, later, peer instances) knew.
@@ -188,6 +191,15 @@ CREATE TABLE IF NOT EXISTS posts (
 CREATE INDEX IF NOT EXISTS posts_member_idx ON posts (author_member_id, id DESC);
 CREATE INDEX IF NOT EXISTS posts_remote_idx ON posts (author_remote_id, id DESC);
 CREATE INDEX IF NOT EXISTS posts_reply_idx ON posts (in_reply_to_id);
+-- A boost is a post of its own, as Mastodon's reblogs are: its author is the
+-- booster, its visibility the boost's (public or unlisted), its content
+-- empty, its uri the Announce's id when remote; its id orders it by the time
+-- of the boost. Deleting the original deletes its boosts. Each actor boosts a
+-- post once; the unique index also serves lookups by reblog_of_id.
+ALTER TABLE posts ADD COLUMN IF NOT EXISTS reblog_of_id bigint REFERENCES posts (id) ON DELETE CASCADE;
+CREATE UNIQUE INDEX IF NOT EXISTS posts_reblog_once_key ON posts (
+    reblog_of_id, coalesce(author_member_id, 0), coalesce(author_remote_id, 0))
+    WHERE reblog_of_id IS NOT NULL;
 
 -- Ids of deleted remote objects: a Create arriving after its Delete is ignored.
 CREATE TABLE IF NOT EXISTS tombstones (
@@ -208,6 +220,18 @@ CREATE TABLE IF NOT EXISTS reactions (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS reactions_once_key ON reactions (
     kind, post_id, coalesce(actor_member_id, 0), coalesce(actor_remote_id, 0));
+-- Boosts were once kept here (kind 'boost'); now they are posts (reblog_of_id).
+-- Any left from before become boost posts, once; likes stay.
+INSERT INTO posts (uri, author_member_id, author_remote_id, visibility, content_html,
+                   reblog_of_id, published_at)
+SELECT CASE WHEN r.actor_remote_id IS NULL THEN NULL ELSE r.uri END,
+       r.actor_member_id, r.actor_remote_id,
+       CASE WHEN o.visibility = 'unlisted' THEN 'unlisted' ELSE 'public' END, '',
+       r.post_id, r.created_at
+FROM reactions r JOIN posts o ON o.id = r.post_id
+WHERE r.kind = 'boost'
+ON CONFLICT DO NOTHING;
+DELETE FROM reactions WHERE kind = 'boost';
 
 -- Outgoing activities, one row per target inbox, queued in the transaction
 -- of the change that caused them and claimed with FOR UPDATE SKIP LOCKED.
@@ -258,3 +282,508 @@ CREATE TABLE IF NOT EXISTS reports (
     created_at   timestamptz NOT NULL DEFAULT now(),
     resolved_at  timestamptz
 );
+
+-- Mastodon client API: OAuth 2 applications, authorization codes and tokens.
+-- Secrets, codes and tokens are stored as SHA-256 hashes only.
+CREATE TABLE IF NOT EXISTS oauth_apps (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    client_id     text NOT NULL UNIQUE,
+    secret_hash   bytea NOT NULL,
+    name          text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 200),
+    website       text,
+    redirect_uris text[] NOT NULL,
+    scopes        text[] NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS oauth_codes (
+    code_hash      bytea PRIMARY KEY,
+    app_id         bigint NOT NULL REFERENCES oauth_apps (id) ON DELETE CASCADE,
+    member_id      bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    redirect_uri   text NOT NULL,
+    scopes         text[] NOT NULL,
+    code_challenge text,
+    expires_at     timestamptz NOT NULL,
+    created_at     timestamptz NOT NULL DEFAULT now()
+);
+
+-- member_id is NULL for an app-only (client_credentials) token.
+CREATE TABLE IF NOT EXISTS oauth_tokens (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    token_hash   bytea NOT NULL UNIQUE,
+    app_id       bigint NOT NULL REFERENCES oauth_apps (id) ON DELETE CASCADE,
+    member_id    bigint REFERENCES members (id) ON DELETE CASCADE,
+    scopes       text[] NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    last_used_at timestamptz,
+    revoked_at   timestamptz
+);
+CREATE INDEX IF NOT EXISTS oauth_tokens_member_idx ON oauth_tokens (member_id);
+CREATE INDEX IF NOT EXISTS oauth_tokens_app_idx ON oauth_tokens (app_id);
+
+-- Progress tracking (issue 5). Everything below is the member's own and
+-- private: only the count of sober days is ever shown to others, and only
+-- when the member chooses; the date of the last drink never leaves here.
+CREATE TABLE IF NOT EXISTS sobriety_settings (
+    member_id        bigint PRIMARY KEY REFERENCES members (id) ON DELETE CASCADE,
+    time_zone        text NOT NULL DEFAULT 'UTC' CHECK (char_length(time_zone) <= 64),
+    -- who sees the count: the member alone, members here when logged in, anyone
+    visibility       text NOT NULL DEFAULT 'private'
+                     CHECK (visibility IN ('private', 'community', 'public')),
+    weekly_spend     numeric(10, 2) CHECK (weekly_spend >= 0),
+    currency         text NOT NULL DEFAULT '' CHECK (char_length(currency) <= 8),
+    hours_per_drinking_day numeric(4, 1)
+                     CHECK (hours_per_drinking_day >= 0 AND hours_per_drinking_day <= 24),
+    drinking_days_per_week smallint NOT NULL DEFAULT 7
+                     CHECK (drinking_days_per_week BETWEEN 1 AND 7),
+    updated_at       timestamptz NOT NULL DEFAULT now()
+);
+
+-- Each streak: from the last drink (in the member's zone) until a reset
+-- closes it. At most one is open; ``next_milestone_at`` lets the milestone
+-- job find the streaks that are due without computing every member's.
+CREATE TABLE IF NOT EXISTS sobriety_attempts (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    member_id         bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    started_at        timestamptz NOT NULL,
+    time_zone         text NOT NULL CHECK (char_length(time_zone) <= 64),
+    ended_at          timestamptz,
+    next_milestone_at timestamptz,
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    CHECK (ended_at IS NULL OR ended_at >= started_at)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS sobriety_attempts_open_key
+    ON sobriety_attempts (member_id) WHERE ended_at IS NULL;
+CREATE INDEX IF NOT EXISTS sobriety_attempts_member_idx
+    ON sobriety_attempts (member_id, started_at);
+CREATE INDEX IF NOT EXISTS sobriety_attempts_due_idx
+    ON sobriety_attempts (next_milestone_at) WHERE ended_at IS NULL;
+
+-- Milestones a member adds to the conventional ones ("100 days").
+CREATE TABLE IF NOT EXISTS custom_milestones (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    member_id  bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    days       integer NOT NULL CHECK (days BETWEEN 1 AND 36600),
+    name       text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 60),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (member_id, days)
+);
+
+-- Milestones reached, once per streak: the primary key is what makes a
+-- milestone fire exactly once, whichever process notices it first.
+CREATE TABLE IF NOT EXISTS milestones_reached (
+    attempt_id     bigint NOT NULL REFERENCES sobriety_attempts (id) ON DELETE CASCADE,
+    key            text NOT NULL,
+    member_id      bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    name           text NOT NULL,
+    days           integer NOT NULL,
+    reached_at     timestamptz NOT NULL,
+    noticed_at     timestamptz NOT NULL DEFAULT now(),
+    shared_post_id bigint REFERENCES posts (id) ON DELETE SET NULL,
+    PRIMARY KEY (attempt_id, key)
+);
+CREATE INDEX IF NOT EXISTS milestones_reached_member_idx
+    ON milestones_reached (member_id, reached_at);
+
+-- Daily check-ins, one row per day of the member's calendar: the morning
+-- pledge and the evening review. Private unless shared as a post.
+CREATE TABLE IF NOT EXISTS checkins (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    member_id   bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    day         date NOT NULL,
+    pledged_at  timestamptz,
+    reviewed_at timestamptz,
+    day_went    text CHECK (day_went IN ('good', 'okay', 'hard', 'drank')),
+    cravings    smallint CHECK (cravings BETWEEN 0 AND 10),
+    mood        text CHECK (mood IN ('great', 'good', 'okay', 'low', 'awful')),
+    note        text NOT NULL DEFAULT '' CHECK (char_length(note) <= 2000),
+    UNIQUE (member_id, day)
+);
+
+-- What a member is told about: a milestone reached now; follows, mentions,
+-- favourites and boosts later (the client API). ``payload`` is for the
+-- member alone.
+CREATE TABLE IF NOT EXISTS notifications (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    member_id      bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    kind           text NOT NULL CHECK (char_length(kind) <= 40),
+    from_member_id bigint REFERENCES members (id) ON DELETE CASCADE,
+    from_remote_id bigint REFERENCES remote_actors (id) ON DELETE CASCADE,
+    post_id        bigint REFERENCES posts (id) ON DELETE CASCADE,
+    payload        jsonb NOT NULL DEFAULT '{}',
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    read_at        timestamptz,
+    dismissed      boolean NOT NULL DEFAULT false
+);
+CREATE INDEX IF NOT EXISTS notifications_member_idx
+    ON notifications (member_id, id DESC) WHERE NOT dismissed;
+
+-- A milestone post carries its milestone ({"days": 90, "name": "90 days"}),
+-- ours when shared here, a peer Hearth's as it arrived in hearth:milestone.
+ALTER TABLE posts ADD COLUMN IF NOT EXISTS milestone jsonb;
+
+-- Mastodon client API, statuses. Each edit of a post (local, or a remote
+-- Update) keeps the version it replaced: the history is these rows, oldest
+-- first, then the post as it is now.
+CREATE TABLE IF NOT EXISTS post_edits (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    post_id      bigint NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    content_html text NOT NULL,
+    summary      text NOT NULL DEFAULT '',
+    sensitive    boolean NOT NULL DEFAULT false,
+    created_at   timestamptz NOT NULL  -- when this version was first shown
+);
+CREATE INDEX IF NOT EXISTS post_edits_post_idx ON post_edits (post_id, id);
+
+-- A member's own marks on posts: bookmarks, pins (of their own posts, shown
+-- on their profile) and muted conversations (by the thread's first post).
+CREATE TABLE IF NOT EXISTS bookmarks (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    member_id  bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    post_id    bigint NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (member_id, post_id)
+);
+CREATE INDEX IF NOT EXISTS bookmarks_member_idx ON bookmarks (member_id, id DESC);
+CREATE TABLE IF NOT EXISTS status_pins (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    member_id  bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    post_id    bigint NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (member_id, post_id)
+);
+CREATE TABLE IF NOT EXISTS conversation_mutes (
+    member_id    bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    root_post_id bigint NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (member_id, root_post_id)
+);
+-- The language a client said a post is in (ISO 639), when it said one.
+ALTER TABLE posts ADD COLUMN IF NOT EXISTS language text;
+-- A client's Idempotency-Key: the same key from the same token within an
+-- hour gives the post the first request made.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    token_id   bigint NOT NULL REFERENCES oauth_tokens (id) ON DELETE CASCADE,
+    key        text NOT NULL,
+    post_id    bigint NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (token_id, key)
+);
+
+-- Client API, accounts (issue 4): a member blocks or mutes a member here or a
+-- remote actor. A block ends follows both ways; a remote actor is sent a
+-- Block whose id is ``uri`` (an Undo of it on unblock). A mute hides the
+-- account's posts from the home timeline and, with ``notifications``, its
+-- notifications; ``expires_at`` NULL mutes until unmuted.
+CREATE TABLE IF NOT EXISTS blocks (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    uri               text NOT NULL UNIQUE,
+    member_id         bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    blocked_member_id bigint REFERENCES members (id) ON DELETE CASCADE,
+    blocked_remote_id bigint REFERENCES remote_actors (id) ON DELETE CASCADE,
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    CHECK ((blocked_member_id IS NULL) <> (blocked_remote_id IS NULL))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS blocks_pair_key
+    ON blocks (member_id, coalesce(blocked_member_id, 0), coalesce(blocked_remote_id, 0));
+CREATE INDEX IF NOT EXISTS blocks_blocked_member_idx ON blocks (blocked_member_id);
+
+CREATE TABLE IF NOT EXISTS mutes (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    member_id       bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    muted_member_id bigint REFERENCES members (id) ON DELETE CASCADE,
+    muted_remote_id bigint REFERENCES remote_actors (id) ON DELETE CASCADE,
+    notifications   boolean NOT NULL DEFAULT true,
+    expires_at      timestamptz,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    CHECK ((muted_member_id IS NULL) <> (muted_remote_id IS NULL))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS mutes_pair_key
+    ON mutes (member_id, coalesce(muted_member_id, 0), coalesce(muted_remote_id, 0));
+
+-- A member's private note on an account (POST /api/v1/accounts/:id/note):
+-- for the member alone, never federated.
+CREATE TABLE IF NOT EXISTS account_notes (
+    member_id        bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    target_member_id bigint REFERENCES members (id) ON DELETE CASCADE,
+    target_remote_id bigint REFERENCES remote_actors (id) ON DELETE CASCADE,
+    note             text NOT NULL CHECK (char_length(note) BETWEEN 1 AND 2000),
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+    CHECK ((target_member_id IS NULL) <> (target_remote_id IS NULL))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS account_notes_pair_key ON account_notes
+    (member_id, coalesce(target_member_id, 0), coalesce(target_remote_id, 0));
+
+-- What a member sets from a client beyond the profile (update_credentials):
+-- whether others see their follower lists, the bot flag, profile fields, and
+-- posting defaults (source[privacy], source[sensitive], source[language]).
+CREATE TABLE IF NOT EXISTS account_settings (
+    member_id         bigint PRIMARY KEY REFERENCES members (id) ON DELETE CASCADE,
+    hide_collections  boolean NOT NULL DEFAULT false,
+    bot               boolean NOT NULL DEFAULT false,
+    fields            jsonb NOT NULL DEFAULT '[]',
+    default_privacy   text CHECK (default_privacy IN ('public', 'unlisted', 'private')),
+    default_sensitive boolean NOT NULL DEFAULT false,
+    default_language  text CHECK (default_language ~ '^[a-z]{2,3}$'),
+    updated_at        timestamptz NOT NULL DEFAULT now()
+);
+
+-- Hashtags of posts, local and remote (name case-folded, without '#'), for
+-- tag timelines and /api/v1/tags. Filled when a post is stored.
+CREATE TABLE IF NOT EXISTS post_tags (
+    name    text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 100),
+    post_id bigint NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    PRIMARY KEY (name, post_id)
+);
+CREATE INDEX IF NOT EXISTS post_tags_post_idx ON post_tags (post_id);
+
+-- Home feeds, precomputed on write: which posts (and boosts) may be in each
+-- member's home timeline. Rows are candidates only: the timeline query still
+-- applies the visibility rule to each. Filled by triggers, so every path that
+-- stores a post or changes a follow (web pages, client API, inbox worker,
+-- tests' SQL) keeps them right in its own transaction: a new post goes to its
+-- author's feed and to the feeds of members following the author (a direct
+-- post to the feeds of the members it names); an accepted follow brings in
+-- the newest posts of the followed account; an unfollow takes them out.
+CREATE TABLE IF NOT EXISTS home_feed (
+    member_id bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    post_id   bigint NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    PRIMARY KEY (member_id, post_id)
+);
+CREATE INDEX IF NOT EXISTS home_feed_post_idx ON home_feed (post_id);
+-- Direct posts: found by the members they name, for conversations.
+CREATE INDEX IF NOT EXISTS posts_direct_recipients_idx ON posts USING gin (recipients)
+    WHERE visibility = 'direct';
+-- The public timeline walks public and community posts newest first.
+CREATE INDEX IF NOT EXISTS posts_listed_idx ON posts (id DESC)
+    WHERE visibility IN ('public', 'community') AND reblog_of_id IS NULL;
+
+CREATE OR REPLACE FUNCTION home_feed_post_added() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO home_feed (member_id, post_id)
+    SELECT NEW.author_member_id, NEW.id WHERE NEW.author_member_id IS NOT NULL
+    UNION
+    SELECT f.follower_member_id, NEW.id FROM follows f
+    WHERE NEW.visibility <> 'direct' AND NEW.author_member_id IS NOT NULL
+      AND f.followed_member_id = NEW.author_member_id AND f.state = 'accepted'
+      AND f.follower_member_id IS NOT NULL
+    UNION
+    SELECT f.follower_member_id, NEW.id FROM follows f
+    WHERE NEW.visibility <> 'direct' AND NEW.author_remote_id IS NOT NULL
+      AND f.followed_remote_id = NEW.author_remote_id AND f.state = 'accepted'
+      AND f.follower_member_id IS NOT NULL
+    UNION
+    -- members a direct post names (the timeline query checks the full URI)
+    SELECT m.id, NEW.id FROM members m
+    WHERE NEW.visibility = 'direct' AND lower(m.username) IN (
+        SELECT lower(substring(r FROM '/users/([A-Za-z0-9_]{1,30})$'))
+        FROM unnest(NEW.recipients) AS r)
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER home_feed_post_added AFTER INSERT ON posts
+    FOR EACH ROW EXECUTE FUNCTION home_feed_post_added();
+
+-- How many of a newly followed account's posts an accepted follow brings in.
+CREATE OR REPLACE FUNCTION home_feed_follow_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.state = NEW.state
+       AND OLD.follower_member_id IS NOT DISTINCT FROM NEW.follower_member_id
+       AND OLD.followed_member_id IS NOT DISTINCT FROM NEW.followed_member_id
+       AND OLD.followed_remote_id IS NOT DISTINCT FROM NEW.followed_remote_id THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.state = 'accepted'
+       AND OLD.follower_member_id IS NOT NULL THEN
+        DELETE FROM home_feed h USING posts p
+        WHERE h.member_id = OLD.follower_member_id AND p.id = h.post_id
+          AND p.visibility <> 'direct'
+          AND (p.author_member_id = OLD.followed_member_id
+               OR p.author_remote_id = OLD.followed_remote_id);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.state = 'accepted'
+       AND NEW.follower_member_id IS NOT NULL THEN
+        INSERT INTO home_feed (member_id, post_id)
+        SELECT NEW.follower_member_id, p.id FROM posts p
+        WHERE p.visibility <> 'direct'
+          AND ((NEW.followed_member_id IS NOT NULL
+                AND p.author_member_id = NEW.followed_member_id)
+               OR (NEW.followed_remote_id IS NOT NULL
+                   AND p.author_remote_id = NEW.followed_remote_id))
+        ORDER BY p.id DESC LIMIT 400
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER home_feed_follow_changed AFTER INSERT OR UPDATE OR DELETE ON follows
+    FOR EACH ROW EXECUTE FUNCTION home_feed_follow_changed();
+
+-- Feeds for posts and follows from before the feeds existed: once, while
+-- the table is still empty.
+INSERT INTO home_feed (member_id, post_id)
+SELECT p.author_member_id, p.id FROM posts p
+WHERE p.author_member_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM home_feed)
+UNION
+SELECT f.follower_member_id, p.id FROM follows f
+JOIN posts p ON p.visibility <> 'direct'
+            AND (p.author_member_id = f.followed_member_id
+                 OR p.author_remote_id = f.followed_remote_id)
+WHERE f.state = 'accepted' AND f.follower_member_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM home_feed)
+UNION
+SELECT m.id, p.id FROM posts p
+JOIN members m ON p.visibility = 'direct' AND lower(m.username) IN (
+    SELECT lower(substring(r FROM '/users/([A-Za-z0-9_]{1,30})$')) FROM unnest(p.recipients) AS r)
+WHERE NOT EXISTS (SELECT 1 FROM home_feed)
+ON CONFLICT DO NOTHING;
+
+-- A member's marks on a direct conversation (named by its thread's first
+-- post): read up to a post, removed from the list up to a post (a newer
+-- post brings it back, as on Mastodon).
+CREATE TABLE IF NOT EXISTS conversation_marks (
+    member_id     bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    root_post_id  bigint NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    read_up_to    bigint,
+    removed_up_to bigint,
+    PRIMARY KEY (member_id, root_post_id)
+);
+
+-- Likes of a page of posts, and the member's own likes among them.
+CREATE INDEX IF NOT EXISTS reactions_post_idx ON reactions (post_id);
+
+-- Each account's post count and latest post, kept on write (a trigger on
+-- posts), so an Account entity costs one row, not a scan of every post of
+-- its author. As account_stats counts them: a member's public and unlisted
+-- posts and boosts; everything known of a remote actor.
+CREATE TABLE IF NOT EXISTS account_counts (
+    member_id      bigint UNIQUE REFERENCES members (id) ON DELETE CASCADE,
+    remote_id      bigint UNIQUE REFERENCES remote_actors (id) ON DELETE CASCADE,
+    statuses       bigint NOT NULL DEFAULT 0,
+    last_status_at timestamptz,
+    CHECK ((member_id IS NULL) <> (remote_id IS NULL))
+);
+
+CREATE OR REPLACE FUNCTION account_counts_post_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN  -- never an insert here: the author may be going too
+        UPDATE account_counts SET statuses = greatest(statuses - 1, 0)
+        WHERE (member_id = OLD.author_member_id AND OLD.visibility IN ('public', 'unlisted'))
+           OR remote_id = OLD.author_remote_id;
+    ELSIF NEW.author_member_id IS NOT NULL THEN
+        INSERT INTO account_counts AS c (member_id, statuses, last_status_at)
+        VALUES (NEW.author_member_id,
+                CASE WHEN NEW.visibility IN ('public', 'unlisted') THEN 1 ELSE 0 END,
+                NEW.published_at)
+        ON CONFLICT (member_id) DO UPDATE SET
+            statuses = c.statuses + EXCLUDED.statuses,
+            last_status_at = greatest(c.last_status_at, EXCLUDED.last_status_at);
+    ELSE
+        INSERT INTO account_counts AS c (remote_id, statuses, last_status_at)
+        VALUES (NEW.author_remote_id, 1, NEW.published_at)
+        ON CONFLICT (remote_id) DO UPDATE SET
+            statuses = c.statuses + 1,
+            last_status_at = greatest(c.last_status_at, EXCLUDED.last_status_at);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER account_counts_post_changed AFTER INSERT OR DELETE ON posts
+    FOR EACH ROW EXECUTE FUNCTION account_counts_post_changed();
+
+-- Counts for posts from before the table existed: once, while it is empty.
+INSERT INTO account_counts (member_id, remote_id, statuses, last_status_at)
+SELECT author_member_id, author_remote_id,
+       count(*) FILTER (WHERE author_remote_id IS NOT NULL
+                        OR visibility IN ('public', 'unlisted')),
+       max(published_at)
+FROM posts WHERE NOT EXISTS (SELECT 1 FROM account_counts)
+GROUP BY author_member_id, author_remote_id;
+
+-- Client API, notifications/markers/filters/reports (issue 4). Where a member
+-- stopped reading their home timeline and their notifications: one row per
+-- member and timeline; ``version`` counts the changes.
+CREATE TABLE IF NOT EXISTS markers (
+    member_id    bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    timeline     text NOT NULL CHECK (timeline IN ('home', 'notifications')),
+    last_read_id bigint NOT NULL,
+    version      integer NOT NULL DEFAULT 1,
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (member_id, timeline)
+);
+
+-- A member's filters: keywords and posts that are hidden, or shown behind a
+-- warning, in the contexts named (home, notifications, public, thread,
+-- account). For the member alone; never federated.
+CREATE TABLE IF NOT EXISTS filters (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    member_id  bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    title      text NOT NULL CHECK (char_length(title) BETWEEN 1 AND 200),
+    context    text[] NOT NULL,
+    action     text NOT NULL DEFAULT 'warn' CHECK (action IN ('warn', 'hide')),
+    expires_at timestamptz,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS filters_member_idx ON filters (member_id);
+CREATE TABLE IF NOT EXISTS filter_keywords (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    filter_id  bigint NOT NULL REFERENCES filters (id) ON DELETE CASCADE,
+    keyword    text NOT NULL CHECK (char_length(keyword) BETWEEN 1 AND 200),
+    whole_word boolean NOT NULL DEFAULT true
+);
+CREATE INDEX IF NOT EXISTS filter_keywords_filter_idx ON filter_keywords (filter_id);
+CREATE TABLE IF NOT EXISTS filter_statuses (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    filter_id  bigint NOT NULL REFERENCES filters (id) ON DELETE CASCADE,
+    post_id    bigint NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    UNIQUE (filter_id, post_id)
+);
+
+-- Reports from members here (the client API's POST /api/v1/reports): who
+-- reported (kept from the moderators' list only by the member's deletion),
+-- whom, the posts named, why, and whether a Flag went to the account's server.
+ALTER TABLE reports ADD COLUMN IF NOT EXISTS reporter_member_id bigint
+    REFERENCES members (id) ON DELETE SET NULL;
+ALTER TABLE reports ADD COLUMN IF NOT EXISTS target_member_id bigint
+    REFERENCES members (id) ON DELETE CASCADE;
+ALTER TABLE reports ADD COLUMN IF NOT EXISTS target_remote_id bigint
+    REFERENCES remote_actors (id) ON DELETE CASCADE;
+ALTER TABLE reports ADD COLUMN IF NOT EXISTS post_ids bigint[] NOT NULL DEFAULT '{}';
+ALTER TABLE reports ADD COLUMN IF NOT EXISTS category text NOT NULL DEFAULT 'other';
+ALTER TABLE reports ADD COLUMN IF NOT EXISTS rule_ids integer[] NOT NULL DEFAULT '{}';
+ALTER TABLE reports ADD COLUMN IF NOT EXISTS forwarded boolean NOT NULL DEFAULT false;
+
+-- Media: images members upload (re-encoded without metadata, stored under
+-- generated names in the media directory) and remote posts' attachments
+-- (their remote addresses, never fetched). An upload waits unattached until
+-- a post takes it; unattached ones, and those whose post is gone, are
+-- deleted with their files by a job.
+CREATE TABLE IF NOT EXISTS media_attachments (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    member_id    bigint REFERENCES members (id) ON DELETE CASCADE,
+    post_id      bigint REFERENCES posts (id) ON DELETE SET NULL,
+    position     smallint NOT NULL DEFAULT 0,
+    media_type   text NOT NULL,
+    file_name    text UNIQUE,
+    preview_name text,
+    remote_url   text,
+    description  text NOT NULL DEFAULT '' CHECK (char_length(description) <= 1500),
+    focus_x      real NOT NULL DEFAULT 0 CHECK (focus_x BETWEEN -1 AND 1),
+    focus_y      real NOT NULL DEFAULT 0 CHECK (focus_y BETWEEN -1 AND 1),
+    meta         jsonb NOT NULL DEFAULT '{}',
+    blurhash     text,
+    attached_at  timestamptz,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    CHECK ((file_name IS NULL) <> (remote_url IS NULL))
+);
+CREATE INDEX IF NOT EXISTS media_attachments_post_idx ON media_attachments (post_id, position)
+    WHERE post_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS media_attachments_unattached_idx ON media_attachments (created_at)
+    WHERE post_id IS NULL;
+-- A member's avatar and header: files in the media directory.
+ALTER TABLE members ADD COLUMN IF NOT EXISTS avatar_file text;
+ALTER TABLE members ADD COLUMN IF NOT EXISTS header_file text;

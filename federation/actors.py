@@ -139,6 +139,8 @@ def person_to_as2(
     icon_url: str | None = None,
     icon_media_type: str | None = None,
     published: datetime | None = None,
+    image_url: str | None = None,
+    image_media_type: str | None = None,
 ) -> dict[str, Any]:
     """An actor document (Person, or `kind`: Group, Application) as Hearth
     serves it, with `@context` = vocab.CONTEXT and the key at `#main-key`."""
@@ -162,6 +164,9 @@ def person_to_as2(
     icon = {"type": "Image", "url": icon_url} if icon_url else None
     if icon and icon_media_type:
         icon["mediaType"] = icon_media_type
+    image = {"type": "Image", "url": image_url} if image_url else None
+    if image and image_media_type:
+        image["mediaType"] = image_media_type
     optional = {
         "name": name,
         "summary": summary,
@@ -169,6 +174,7 @@ def person_to_as2(
         "featured": featured,
         "endpoints": {"sharedInbox": shared_inbox} if shared_inbox else None,
         "icon": icon,
+        "image": image,
         "published": format_datetime(published),
     }
     person.update({key: value for key, value in optional.items() if value is not None})

@@ -76,6 +76,10 @@ class Attachment:
     type: str = "Document"
     media_type: str | None = None
     name: str | None = None  # the alt text
+    width: int | None = None
+    height: int | None = None
+    blurhash: str | None = None
+    focal_point: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,13 +367,19 @@ def _tags_to_as2(
     return tags
 
 
-def _attachment_to_as2(attachment: Attachment) -> dict[str, str]:
-    return _without_none(
+def _attachment_to_as2(attachment: Attachment) -> dict[str, Any]:
+    sent: dict[str, Any] = _without_none(
         type=attachment.type,
         mediaType=attachment.media_type,
         url=attachment.url,
         name=attachment.name,
+        blurhash=attachment.blurhash,
     )
+    if attachment.width and attachment.height:
+        sent.update(width=attachment.width, height=attachment.height)
+    if attachment.focal_point is not None:
+        sent["focalPoint"] = list(attachment.focal_point)
+    return sent
 
 
 def _without_none(**values: str | None) -> dict[str, str]:

@@ -34,6 +34,8 @@ CONTEXT: list[Any] = [
         "Hashtag": "as:Hashtag",
         "discoverable": "toot:discoverable",
         "featured": {"@id": "toot:featured", "@type": "@id"},
+        "blurhash": "toot:blurhash",
+        "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
         "Label": "hearth:Label",
         "LabelDefinition": "hearth:LabelDefinition",
     },

@@ -34,8 +34,9 @@ from inbox.remote import RemoteFetcher, resolve_actor
 from outbox import activities as outgoing
 from outbox import uris
 from outbox.publish import publish
-from recovery import actors, follows, members, peers, posts
+from recovery import actors, follows, media, members, notices, peers, posts
 from recovery.errors import NotFound
+from recovery.media_models import RemoteMedia
 from recovery.models import Follow, Member, Post, RemoteActor, Visibility
 from recovery.posts import shared_with
 
@@ -135,6 +136,9 @@ async def on_update_note(job: Inbound) -> str:
     if not isinstance(note, Note):
         return "ignored: no readable object"
     changed = await posts.updated_remotely(job.conn, job.actor, note)
+    if changed and (post := await posts.by_uri(job.conn, note.id)) is not None:
+        await media.received(job.conn, post.id, [
+            RemoteMedia(a.url, a.media_type, a.name) for a in note.attachments])
     return "post updated" if changed else "ignored: not a post of theirs here (RELIABILITY 19)"
 
 
@@ -160,29 +164,43 @@ async def on_update_actor(job: Inbound) -> str:
 
 
 async def on_delete(job: Inbound) -> str:
-    """The actor itself (tombstoned), or one of its posts: tombstoned even
-    when unknown (45), removed only when it is theirs (19). The worker has
-    checked the object is on the actor's server (17)."""
+    """The actor itself (tombstoned, and its posts, boosts, likes and follows
+    here removed), or one of its posts: tombstoned even when unknown (45),
+    removed only when it is theirs (19). The worker has checked the object
+    is on the actor's server (17)."""
     target = _object_id(job)
     if target == job.actor.uri:
         await peers.gone(job.conn, job.actor.uri)
-        return "actor gone"
+        return "actor gone, and all of theirs here"
     if await posts.deleted_remotely(job.conn, job.actor, target):
         return "post deleted"
     return "ignored: another actor's post (RELIABILITY 19)"
 
 
 async def _store_note(job: Inbound, author: RemoteActor, note: Note, *, public_only: bool) -> str:
+    return (await _stored_note(job, author, note, public_only=public_only))[1]
+
+
+async def _stored_note(
+    job: Inbound, author: RemoteActor, note: Note, *, public_only: bool
+) -> tuple[Post | None, str]:
+    """The post stored (None if not), and what happened, for the log."""
     visibility = Visibility(visibility_of(note, author.followers))
     if public_only and visibility not in _PUBLICLY:
-        return "ignored: not public"
+        return None, "ignored: not public"
     reply_to = await _reply_target(job, note.in_reply_to)
     if reply_to is not None and reply_to.uri is None and not await _shares(job, reply_to, author):
-        return "ignored: reply to a post not shared with them (RELIABILITY 27)"
+        return None, "ignored: reply to a post not shared with them (RELIABILITY 27)"
     if not await _addressed_here(job, author, note, visibility):
-        return "ignored: addressed to nobody here"
+        return None, "ignored: addressed to nobody here"
     stored = await posts.received(job.conn, author, note, visibility, reply_to)
-    return "post stored" if stored else "ignored: deleted or id taken (RELIABILITY 18, 45)"
+    if stored is None:
+        return None, "ignored: deleted or id taken (RELIABILITY 18, 45)"
+    await notices.mentioned(job.conn, stored, uris.actor_uri(job.base, ""))
+    if note.attachments:
+        await media.received(job.conn, stored.id, [
+            RemoteMedia(a.url, a.media_type, a.name) for a in note.attachments])
+    return stored, "post stored"
 
 
 async def _addressed_here(
@@ -208,7 +226,8 @@ async def _reply_target(job: Inbound, uri: str | None) -> Post | None:
     """A local post, or a remote one already here; nothing is fetched (36)."""
     if uri is None:
         return None
-    return await _local_post(job, uri) or await posts.by_uri(job.conn, uri)
+    post = await _local_post(job, uri) or await posts.by_uri(job.conn, uri)
+    return None if post is None or post.is_boost else post
 
 
 # -- reactions ------------------------------------------------------------------
@@ -219,35 +238,51 @@ async def on_like(job: Inbound) -> str:
 
 
 async def on_announce(job: Inbound) -> str:
-    """A boost of a local post; or a remote post someone here may want,
-    fetched from its origin, never believed as embedded (20)."""
-    if await _local_post(job, _object_id(job)) is not None:
-        return await _react(job, "boost")
+    """A boost, stored as the booster's own post (Mastodon's reblog): of a
+    local post; or of a remote post someone here may want, fetched from its
+    origin when it is not here yet, never believed as embedded (20)."""
+    local = await _local_post(job, _object_id(job))
+    if local is not None:
+        return await _boost(job, local)
     if isinstance(job.activity.object, Activity):
         return "ignored: announced activities (FEP-1b12 groups) are not read yet"
     if job.activity.object_id is None or job.activity.object_id.startswith(job.base + "/"):
         return "ignored: no such post here"
-    if await posts.by_uri(job.conn, job.activity.object_id) is not None:
-        return "ignored: post already here"
     if not await follows.has_local_followers(job.conn, job.actor):
         return "ignored: nobody here follows them"
-    return await _fetch_announced(job, job.activity.object_id)
+    post = await posts.by_uri(job.conn, job.activity.object_id)
+    if post is None:
+        post, outcome = await _fetch_announced(job, job.activity.object_id)
+        if post is None:
+            return outcome
+    return await _boost(job, post)
 
 
-async def _fetch_announced(job: Inbound, uri: str) -> str:
+async def _fetch_announced(job: Inbound, uri: str) -> tuple[Post | None, str]:
     """The post from its own server (one fetch, its author at most one more;
     nothing it replies to is followed: RELIABILITY.md 36)."""
     fetcher = job.fetcher
     document = await fetch_document(fetcher.client, uri, policy=fetcher.policy, sign=fetcher.sign)
     note = parse_object(document)
     if note.type not in NOTE_TYPES:
-        return "ignored: not a post"
+        return None, "ignored: not a post"
     if note.attributed_to is None or not same_origin(note.attributed_to, note.id):
-        return "ignored: author not on the post's server (RELIABILITY 17)"
+        return None, "ignored: author not on the post's server (RELIABILITY 17)"
     author = await resolve_actor(job.conn, fetcher, note.attributed_to)
     if author.gone:
-        return "ignored: author gone"
-    return await _store_note(job, author, note, public_only=True)
+        return None, "ignored: author gone"
+    return await _stored_note(job, author, note, public_only=True)
+
+
+async def _boost(job: Inbound, post: Post) -> str:
+    """The signer's boost of ``post``, as public or unlisted as the Announce."""
+    visibility = Visibility(visibility_of(job.activity, job.actor.followers))
+    follows_author = post.author.member_id is not None and await _follows_member(
+        job, post.author.member_id)
+    added = await posts.boosted_remotely(
+        job.conn, job.actor, job.activity.id, post, visibility, job.activity.published,
+        follows_author=follows_author)
+    return "boost added" if added else "ignored: boost refused or repeated (RELIABILITY 27)"
 
 
 async def _react(job: Inbound, kind: str) -> str:
@@ -267,7 +302,10 @@ async def on_undo_like(job: Inbound) -> str:
 
 
 async def on_undo_announce(job: Inbound) -> str:
-    return await on_undo_like(job)
+    """The signer's boost goes, matched by the Announce's id."""
+    if await posts.unboosted_remotely(job.conn, _object_id(job), job.actor):
+        return "boost removed"
+    return "ignored: no such boost of theirs"
 
 
 async def on_undo_block(job: Inbound) -> str:
@@ -276,9 +314,9 @@ async def on_undo_block(job: Inbound) -> str:
 
 
 async def on_undo_by_id(job: Inbound) -> str:
-    """An Undo naming only an id: whichever of their follows, reactions or
-    blocks has it (each is matched to the actor too)."""
-    for undo in (on_undo_follow, on_undo_like, on_undo_block):
+    """An Undo naming only an id: whichever of their follows, likes, boosts
+    or blocks has it (each is matched to the actor too)."""
+    for undo in (on_undo_follow, on_undo_like, on_undo_announce, on_undo_block):
         outcome = await undo(job)
         if not outcome.startswith("ignored"):
             return outcome
@@ -307,12 +345,54 @@ async def on_flag(job: Inbound) -> str:
 
 
 async def on_move(job: Inbound) -> str:
-    """Recorded only. Following the move (checking the target's
-    alsoKnownAs, moving local follows to it) is for a later issue."""
-    if job.activity.object_id != job.actor.uri or job.activity.target is None:
+    """An account moving elsewhere (Mastodon's Move: actor and object the old
+    account, target the new). Believed only when the target, fetched from
+    its own server, names the old account in ``alsoKnownAs``; then each
+    member here who followed the old account follows the new one (a Follow
+    sent, the follow pending until Accepted) and stops following the old
+    one (an Undo sent)."""
+    old, target = job.actor, job.activity.target
+    if job.activity.object_id != old.uri or target is None or target == old.uri:
         return "ignored: moves someone else, or to nowhere"
-    await peers.moved(job.conn, job.actor, job.activity.target)
-    return "move recorded"
+    if target.startswith(job.base + "/"):
+        return "ignored: moves to an account here (not followed yet)"
+    fetcher = job.fetcher
+    document = await fetch_document(fetcher.client, target, policy=fetcher.policy,
+                                    sign=fetcher.sign)
+    if old.uri not in _ids(document.get("alsoKnownAs")):
+        return "ignored: the target does not name the old account in alsoKnownAs"
+    new = await peers.remember(job.conn, document)
+    if new.gone:
+        return "ignored: the target is gone"
+    await peers.moved(job.conn, old, new.uri)
+    moved = 0
+    for old_follow, follower in await follows.members_following(job.conn, old):
+        member = await _member_at(job, uris.actor_uri(job.base, follower.username),
+                                  with_keys=True)
+        if member is not None:
+            await _move_follow(job, member, old_follow, new)
+            moved += 1
+    return f"move followed: {moved} follow(s) moved"
+
+
+async def _move_follow(job: Inbound, member: Member, old_follow: Follow,
+                       new: RemoteActor) -> None:
+    uri = uris.new_activity_uri(job.base)
+    followed = await follows.follow_remote(job.conn, member, new, uri)
+    if followed.uri == uri:  # a new request, not one already made
+        await publish(job.conn, outgoing.follow(job.base, member, new, uri), member,
+                      [new.inbox or new.shared_inbox])
+    if await follows.unfollow(job.conn, member, old_follow.followed) is not None:
+        undone = outgoing.follow(job.base, member, job.actor, old_follow.uri)
+        await publish(job.conn, outgoing.undo(job.base, member, undone, [job.actor.uri]),
+                      member, [job.actor.inbox or job.actor.shared_inbox])
+
+
+def _ids(value: Any) -> set[str]:
+    """The ids a property names: a string, an object with an id, or a list of them."""
+    items = value if isinstance(value, list) else [value]
+    found = {item.get("id") if isinstance(item, dict) else item for item in items[:100]}
+    return {item for item in found if isinstance(item, str)}
 
 
 # -- helpers ----------------------------------------------------------------------
@@ -342,7 +422,7 @@ async def _local_post(job: Inbound, uri: str) -> Post | None:
     """One of our posts, by the URI we publish it under."""
     post_id = uris.local_post_id(job.base, uri)
     post = await posts.by_id(job.conn, post_id) if post_id is not None else None
-    if post is None or post.author.member_id is None:
+    if post is None or post.author.member_id is None or post.is_boost:
         return None
     return post if uri == uris.post_uri(job.base, post.author.username, post.id) else None
 
@@ -390,6 +470,17 @@ HANDLERS: dict[tuple[str, str], Handler] = {
 
 
 def handler_for(activity: Activity) -> Handler | None:
-    """The handler for this activity and object type; None drops it."""
+    """The handler for this activity and object type; None drops it. Nothing
+    an actor that deleted itself sends later is done (RELIABILITY.md 13)."""
     kind = activity.raw_type_of_object or BY_ID
-    return HANDLERS.get((activity.type, kind)) or HANDLERS.get((activity.type, ANY))
+    handler = HANDLERS.get((activity.type, kind)) or HANDLERS.get((activity.type, ANY))
+    return _unless_deleted(handler) if handler is not None else None
+
+
+def _unless_deleted(handler: Handler) -> Handler:
+    async def checked(job: Inbound) -> str:
+        if await peers.deleted(job.conn, job.actor.uri):
+            return "ignored: the actor deleted itself"
+        return await handler(job)
+
+    return checked

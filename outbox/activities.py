@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from federation import vocab
-from federation.objects import Mention, note_to_as2
+from federation.convert import format_datetime
+from federation.objects import Attachment, Mention, Milestone, note_to_as2
 from outbox import uris
 from recovery.models import Follow, Member, Post, RemoteActor, Visibility
 
@@ -59,9 +60,10 @@ def addressing(
 
 def note(
     base: str, member: Member, post: Post, mentioned: list[str], *,
-    mentions: Sequence[Mention] = (),
+    mentions: Sequence[Mention] = (), attachments: Sequence[Attachment] = (),
 ) -> dict[str, Any]:
-    """The post as a Note; ``mentions`` become its Mention tags."""
+    """The post as a Note; ``mentions`` become its Mention tags, and
+    ``attachments`` (web.posting loads them) its images."""
     to, cc = addressing(post.visibility, base, member, mentioned)
     uri = uris.post_uri(base, member.username, post.id)
     return note_to_as2(
@@ -70,15 +72,16 @@ def note(
         summary=post.summary or None, sensitive=post.sensitive,
         in_reply_to=post.in_reply_to_uri, context=post.context_uri or uri,
         url=f"{base}/@{member.username}/{post.id}", updated=post.edited_at,
-        mentions=mentions,
+        mentions=mentions, attachments=attachments,
+        milestone=Milestone(post.milestone.days, post.milestone.name) if post.milestone else None,
     )
 
 
 def create(
     base: str, member: Member, post: Post, mentioned: list[str], *,
-    mentions: Sequence[Mention] = (),
+    mentions: Sequence[Mention] = (), attachments: Sequence[Attachment] = (),
 ) -> dict[str, Any]:
-    obj = note(base, member, post, mentioned, mentions=mentions)
+    obj = note(base, member, post, mentioned, mentions=mentions, attachments=attachments)
     obj.pop("@context", None)
     return _activity("Create", f"{obj['id']}/activity", obj["attributedTo"], obj,
                      to=obj["to"], cc=obj.get("cc", []), published=obj.get("published"))
@@ -86,9 +89,9 @@ def create(
 
 def update(
     base: str, member: Member, post: Post, mentioned: list[str], *,
-    mentions: Sequence[Mention] = (),
+    mentions: Sequence[Mention] = (), attachments: Sequence[Attachment] = (),
 ) -> dict[str, Any]:
-    obj = note(base, member, post, mentioned, mentions=mentions)
+    obj = note(base, member, post, mentioned, mentions=mentions, attachments=attachments)
     obj.pop("@context", None)
     stamp = (post.edited_at or post.published_at).strftime("%Y%m%d%H%M%S%f")
     return _activity("Update", f"{obj['id']}#updates/{stamp}", obj["attributedTo"], obj,
@@ -101,6 +104,13 @@ def delete(base: str, member: Member, post: Post, mentioned: list[str]) -> dict[
     tombstone = {"id": uri, "type": "Tombstone"}
     return _activity("Delete", f"{uri}#delete", uris.actor_uri(base, member.username),
                      tombstone, to=to, cc=cc)
+
+
+def delete_actor(base: str, member: Member) -> dict[str, Any]:
+    """A member's account is gone, as Mastodon says it: a Delete whose object
+    is the actor itself, to the public."""
+    me = uris.actor_uri(base, member.username)
+    return _activity("Delete", f"{me}#delete", me, me, to=[PUBLIC])
 
 
 def like(base: str, member: Member, post: Post, like_uri: str) -> dict[str, Any]:
@@ -125,9 +135,32 @@ def author_uri(base: str, post: Post) -> str:
     return post.author.uri or uris.actor_uri(base, post.author.username)
 
 
-def boost(base: str, member: Member, post: Post, announce_uri: str) -> dict[str, Any]:
-    """An Announce of a post from here or elsewhere (``announce`` takes
-    remote posts only), addressed as Mastodon addresses a boost."""
+def boost(base: str, member: Member, boosted: Post) -> dict[str, Any]:
+    """The Announce a member's boost is (``boosted`` is the boost's own post,
+    with the post it boosts loaded): its id is the boost's URI, made from its
+    id like any post of ours, and it is addressed as Mastodon addresses a
+    public or unlisted boost."""
+    original = boosted.reblog
+    assert original is not None
     me = uris.actor_uri(base, member.username)
-    return _activity("Announce", announce_uri, me, object_uri(base, post), to=[PUBLIC],
-                     cc=[author_uri(base, post), uris.followers_uri(base, member.username)])
+    followers = uris.followers_uri(base, member.username)
+    to, cc = ([PUBLIC], [author_uri(base, original), followers]) \
+        if boosted.visibility is Visibility.PUBLIC \
+        else ([followers], [PUBLIC, author_uri(base, original)])
+    return _activity("Announce", uris.post_uri(base, member.username, boosted.id), me,
+                     object_uri(base, original), to=to, cc=cc,
+                     published=format_datetime(boosted.published_at))
+
+
+def as_object(base: str, member: Member, post: Post, mentioned: list[str],
+              attachments: Sequence[Attachment] = ()) -> dict[str, Any]:
+    """What a post's address serves: its Note, or for a boost its Announce."""
+    return boost(base, member, post) if post.is_boost else note(
+        base, member, post, mentioned, attachments=attachments)
+
+
+def as_activity(base: str, member: Member, post: Post, mentioned: list[str],
+                attachments: Sequence[Attachment] = ()) -> dict[str, Any]:
+    """What carried a post: its Create, or for a boost its Announce."""
+    return boost(base, member, post) if post.is_boost else create(
+        base, member, post, mentioned, attachments=attachments)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from recovery import store
+from recovery import notices, store
 from recovery.errors import InvalidInput, NotFound
 from recovery.models import Follow, Member, Party, RemoteActor
 from recovery.store import social as social_store
@@ -26,8 +26,10 @@ async def follow_member(conn: Any, member: Member, target: Member, uri: str) -> 
     if target.id == member.id:
         raise InvalidInput("handle", "You cannot follow yourself.")
     state = PENDING if target.manually_approves_followers else ACCEPTED
-    return await store.insert_follow(conn, uri, Party(member_id=member.id),
-                                     Party(member_id=target.id), state)
+    follow = await store.insert_follow(conn, uri, Party(member_id=member.id),
+                                       Party(member_id=target.id), state)
+    await notices.followed(conn, follow, uri)
+    return follow
 
 
 async def unfollow(conn: Any, member: Member, followed: Party) -> Follow | None:
@@ -44,8 +46,10 @@ async def followed_by_remote(
     """A remote actor's Follow of a member: accepted at once unless the member
     approves followers (RELIABILITY.md 28)."""
     state = PENDING if target.manually_approves_followers else ACCEPTED
-    return await store.insert_follow(conn, uri, Party(remote_id=remote.id),
-                                     Party(member_id=target.id), state)
+    follow = await store.insert_follow(conn, uri, Party(remote_id=remote.id),
+                                       Party(member_id=target.id), state)
+    await notices.followed(conn, follow, uri)
+    return follow
 
 
 async def answer_request(conn: Any, member: Member, follow_id: int, accept: bool) -> Follow:
@@ -133,3 +137,14 @@ async def of_member_by_remote(conn: Any, remote: RemoteActor, member_id: int) ->
 
 async def has_local_followers(conn: Any, remote: RemoteActor) -> bool:
     return await store.has_local_followers(conn, remote.id)
+
+
+async def members_following(conn: Any, remote: RemoteActor) -> list[tuple[Follow, Member]]:
+    """Members here who follow (or asked to follow) a remote actor."""
+    return await social_store.member_follows_of_remote(conn, remote.id)
+
+
+async def departing_inboxes(conn: Any, member: Member) -> list[str]:
+    """The remote inboxes that should hear a member has left: followers,
+    followed, and those they or their posts interacted with (each once)."""
+    return await store.related_remote_inboxes(conn, member.id)

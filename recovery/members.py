@@ -6,7 +6,7 @@ import re
 import unicodedata
 from typing import Any
 
-from recovery import actors, credentials, store
+from recovery import actors, credentials, events, store
 from recovery.errors import InvalidInput, LoginRefused, NotFound, PermissionDenied, RateLimited
 from recovery.models import Member, Registered, Registration, Role, Status
 
@@ -189,13 +189,37 @@ async def unused_recovery_codes(conn: Any, member_id: int) -> int:
     return await store.count_unused_recovery_codes(conn, member_id)
 
 
-async def delete_account(conn: Any, member_id: int, password: str, confirm: str) -> None:
-    """Remove the member and everything of theirs; the name is never reused."""
+async def confirm_deletion(conn: Any, member_id: int, password: str, confirm: str) -> Member:
+    """The member, when the password and the typed username confirm they
+    want their account deleted; InvalidInput otherwise."""
     member = await _check_current_password(conn, member_id, password)
     if confirm.strip().lower() != member.username.lower():
         raise InvalidInput("confirm", "Type your username exactly to confirm.")
-    await store.delete_member(conn, member_id)
+    return member
+
+
+async def remove(conn: Any, member: Member, *, keep_key: bool = False) -> None:
+    """Remove the member and everything of theirs; the name is never reused.
+    ``keep_key``: the Delete of their actor is queued, to be signed with
+    their key, so the key (and what is left of the row: id and username)
+    stays until ``purge_removed`` finds those deliveries done."""
+    if keep_key:
+        await store.retire_member(conn, member.id)
+    else:
+        await store.delete_member(conn, member.id)
     await store.retire_username(conn, member.username)
+    await events.tokens_changed(conn)  # their open streams close now
+
+
+async def delete_account(conn: Any, member_id: int, password: str, confirm: str) -> None:
+    """Confirm and remove at once, for an account nobody elsewhere knows."""
+    await remove(conn, await confirm_deletion(conn, member_id, password, confirm))
+
+
+async def purge_removed(conn: Any) -> int:
+    """Forget the keys of deleted members whose Deletes are all delivered
+    (or given up); how many went."""
+    return await store.purge_retired_members(conn)
 
 
 async def update_profile(

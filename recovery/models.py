@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -36,6 +37,8 @@ class Member:
     created_at: datetime
     manually_approves_followers: bool = True
     discoverable: bool = False
+    avatar_file: str | None = None  # in the media directory (recovery.media)
+    header_file: str | None = None
 
     @property
     def shown_name(self) -> str:
@@ -207,3 +210,85 @@ class Post:
     likes: int = 0
     boosts: int = 0
     replies: int = 0
+    reblog_of_id: int | None = None  # a boost: the boosted post's id
+    reblog: Post | None = None  # a boost: the boosted post, when loaded
+    milestone: PostMilestone | None = None  # a milestone post (hearth:milestone)
+    language: str | None = None  # ISO 639, when the author's client said
+
+    @property
+    def is_boost(self) -> bool:
+        return self.reblog_of_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthApp:
+    """A client application registered through POST /api/v1/apps."""
+
+    id: int
+    client_id: str
+    name: str
+    website: str | None
+    redirect_uris: tuple[str, ...]
+    scopes: tuple[str, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthCode:
+    app_id: int
+    member_id: int
+    redirect_uri: str
+    scopes: tuple[str, ...]
+    code_challenge: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthToken:
+    """An access token as looked up; ``member`` is None for an app-only token."""
+
+    id: int
+    app: OAuthApp
+    member: Member | None
+    scopes: tuple[str, ...]
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteProfile:
+    """A remote actor with the profile parts of its stored document."""
+
+    actor: RemoteActor
+    summary_html: str  # as the remote server sent it: sanitise before showing
+    avatar: str | None
+    header: str | None
+    published: str | None
+    fetched_at: datetime
+    discoverable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStats:
+    followers: int
+    following: int
+    statuses: int
+    last_status_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostMilestone:
+    """What a milestone post celebrates: {"days": 90, "name": "90 days"}; never
+    the date of the last drink."""
+
+    days: int
+    name: str
+
+    @classmethod
+    def from_json(cls, text: str | None) -> PostMilestone | None:
+        if not text:
+            return None
+        value = json.loads(text)
+        return cls(int(value["days"]), str(value["name"]))
+
+    def to_json(self) -> str:
+        return json.dumps({"days": self.days, "name": self.name})

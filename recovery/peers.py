@@ -42,7 +42,21 @@ async def by_handle(conn: Any, username: str, host: str) -> RemoteActor | None:
 
 
 async def gone(conn: Any, uri: str) -> bool:
-    return await store.mark_remote_actor_gone(conn, uri)
+    """A remote actor deleted itself (its Delete, or a key fetch answered
+    410): it is tombstoned, and its posts, boosts, likes and follows here
+    go. False when it was not known, or already gone."""
+    actor = await store.get_remote_actor_by_uri(conn, uri)
+    if actor is None:
+        return False
+    async with conn.transaction():
+        marked = await store.mark_remote_actor_gone(conn, uri)
+        await store.remove_remote_actor_traces(conn, actor.id)
+    return marked
+
+
+async def deleted(conn: Any, uri: str) -> bool:
+    """Whether the actor ``uri`` deleted itself: what it sends later is ignored."""
+    return await store.is_tombstoned(conn, uri)
 
 
 async def blocked_domains(conn: Any) -> frozenset[str]:

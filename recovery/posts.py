@@ -4,18 +4,29 @@ what their audience allows (DESIGN.md, "Rules that keep members safe")."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from federation import objects
-from federation.sanitize import html_to_text, plain_to_html, sanitize_html
-from recovery import store
+from federation.sanitize import (
+    MAX_HASHTAGS,
+    find_hashtags,
+    html_to_text,
+    plain_to_html,
+    sanitize_html,
+)
+from recovery import events, notices, store, threads
 from recovery.errors import InvalidInput, NotFound, PermissionDenied
-from recovery.models import Member, Post, RemoteActor, Visibility
+from recovery.models import Member, Party, Post, PostMilestone, RemoteActor, Visibility
+from recovery.status_models import ListPage
+from recovery.store import progress as progress_store
 from recovery.store import social as social_store
+from recovery.store import timelines as timelines_store
 
 TEXT_MAX = 5000
 SUMMARY_MAX = 200
 TIMELINE_MAX = 40
+BOOSTABLE = (Visibility.PUBLIC, Visibility.UNLISTED)
 
 
 def _checked_text(text: str, summary: str) -> tuple[str, str]:
@@ -32,26 +43,39 @@ def _checked_text(text: str, summary: str) -> tuple[str, str]:
 async def write(
     conn: Any, member: Member, text: str, visibility: Visibility, *, summary: str = "",
     reply_to: Post | None = None, reply_to_uri: str | None = None,
-    recipients: Sequence[str] = (),
+    recipients: Sequence[str] = (), milestone: PostMilestone | None = None,
+    sensitive: bool = False, language: str | None = None,
 ) -> Post:
-    """A member's new post; a reply keeps its thread's context."""
+    """A member's new post; a reply keeps its thread's context; a milestone
+    post carries what it celebrates."""
     body, warning = _checked_text(text, summary)
     post_id = await store.insert_post(conn, {
         "author_member_id": member.id, "visibility": visibility,
-        "content_html": plain_to_html(body), "summary": warning, "sensitive": bool(warning),
+        "content_html": plain_to_html(body), "summary": warning,
+        "sensitive": bool(warning) or sensitive,
         "in_reply_to_id": reply_to.id if reply_to else None,
         "in_reply_to_uri": reply_to_uri,
         "context_uri": (reply_to.context_uri or reply_to_uri) if reply_to else None,
-        "recipients": list(recipients),
+        "recipients": list(recipients), "tags": find_hashtags(body), "language": language,
     })
     assert post_id is not None
+    if milestone is not None:
+        await progress_store.set_post_milestone(conn, post_id, milestone)
+    await events.post_created(conn, post_id)
     return await _get(conn, post_id)
 
 
-async def edit(conn: Any, member: Member, post_id: int, text: str, summary: str) -> Post:
+async def edit(conn: Any, member: Member, post_id: int, text: str, summary: str,
+               *, sensitive: bool = False) -> Post:
+    """Change the member's own post; the version it replaces is kept (history)."""
     post = await _own(conn, member, post_id)
     body, warning = _checked_text(text, summary)
-    await store.update_post(conn, post.id, plain_to_html(body), warning, bool(warning))
+    await threads.keep_version(conn, post)
+    await store.update_post(conn, post.id, plain_to_html(body), warning,
+                            bool(warning) or sensitive)
+    await store.set_post_tags(conn, post.id, find_hashtags(body))
+    await events.post_edited(conn, post.id)
+    await notices.edited(conn, post)
     return await _get(conn, post.id)
 
 
@@ -59,12 +83,13 @@ async def delete(conn: Any, member: Member, post_id: int) -> Post:
     """Delete the member's own post; returns it as it was, for the Delete."""
     post = await _own(conn, member, post_id)
     await store.delete_post(conn, post.id)
+    await events.post_deleted(conn, post)
     return post
 
 
 async def _own(conn: Any, member: Member, post_id: int) -> Post:
     post = await store.get_post(conn, post_id)
-    if post is None:
+    if post is None or post.is_boost:
         raise NotFound("That post is not there any more.")
     if post.author.member_id != member.id:
         raise PermissionDenied("Only its author can change a post.")
@@ -94,18 +119,28 @@ async def received(
         "in_reply_to_uri": note.in_reply_to, "context_uri": note.context,
         "url": note.url, "recipients": [*note.to, *note.cc],
         "published_at": note.published,
+        "tags": [h.name[:100] for h in note.hashtags[:MAX_HASHTAGS]],
     })
-    return await store.get_post(conn, post_id) if post_id is not None else None
+    if post_id is not None and note.milestone is not None:  # from a peer Hearth
+        await progress_store.set_post_milestone(
+            conn, post_id, PostMilestone(note.milestone.days, note.milestone.name[:60]))
+    if post_id is None:
+        return None
+    await events.post_created(conn, post_id)
+    return await store.get_post(conn, post_id)
 
 
 async def updated_remotely(conn: Any, remote: RemoteActor, note: objects.Post) -> bool:
     """An Update of a remote post; only its author may change it (19)."""
     post = await store.get_post_by_uri(conn, note.id)
-    if post is None or post.author.remote_id != remote.id:
+    if post is None or post.author.remote_id != remote.id or post.is_boost:
         return False
+    await threads.keep_version(conn, post)
     await store.update_post(conn, post.id, sanitize_html(note.content_html or ""),
                             html_to_text(note.summary or "")[:SUMMARY_MAX],
                             bool(note.sensitive or note.summary), note.updated)
+    await events.post_edited(conn, post.id)
+    await notices.edited(conn, post)
     return True
 
 
@@ -119,6 +154,7 @@ async def deleted_remotely(conn: Any, remote: RemoteActor, uri: str) -> bool:
     await store.add_tombstone(conn, uri)
     if post is not None:
         await store.delete_post(conn, post.id)
+        await events.post_deleted(conn, post)
     return True
 
 
@@ -143,8 +179,10 @@ async def by_id(conn: Any, post_id: int) -> Post | None:
 async def home(
     conn: Any, member: Member, member_uri: str, limit: int = 20, max_id: int | None = None
 ) -> list[Post]:
-    return await store.home_timeline(conn, member.id, member_uri,
-                                     min(max(limit, 1), TIMELINE_MAX), max_id)
+    """The member's home timeline (the precomputed feed; the client API's
+    home timeline is the same query)."""
+    return await timelines_store.home_posts(
+        conn, member.id, member_uri, ListPage(min(max(limit, 1), TIMELINE_MAX), max_id))
 
 
 async def of_member(
@@ -162,15 +200,86 @@ async def react(
     conn: Any, kind: str, uri: str, post: Post, *, member: Member | None = None,
     remote: RemoteActor | None = None, remote_follows_author: bool = False,
 ) -> bool:
-    """A like or boost; a remote actor's only counts for a post shared with
-    them (RELIABILITY.md 27). False when refused or already there."""
+    """A like (boosts are posts: ``boost``); a remote actor's only counts for
+    a post shared with them (RELIABILITY.md 27). False when refused or
+    already there."""
+    if kind != "like" or post.is_boost:
+        return False
     if remote is not None and not shared_with(post, remote, remote_follows_author):
         return False
-    if kind == "boost" and post.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
+    added = await store.add_reaction(conn, kind, uri, post.id,
+                                     member.id if member else None,
+                                     remote.id if remote else None)
+    if added and (member or remote):
+        await notices.favourited(conn, post, Party(member.id if member else None,
+                                                   remote.id if remote else None))
+    return added
+
+
+async def boost(
+    conn: Any, member: Member, post: Post, visibility: Visibility | None = None,
+) -> Post | None:
+    """The member boosts a public or unlisted post: a post of their own that
+    points at it, as public as the post (a boost never puts an unlisted post
+    in public listings) or unlisted if asked. None when they had boosted it
+    already."""
+    if post.is_boost or post.visibility not in BOOSTABLE:
+        raise PermissionDenied("Only public and unlisted posts can be boosted.")
+    if visibility not in (None, *BOOSTABLE):
+        raise InvalidInput("visibility", "A boost is public or unlisted.")
+    shown = Visibility.UNLISTED if visibility is Visibility.UNLISTED else post.visibility
+    boost_id = await store.insert_boost(conn, post.id, shown.value, member_id=member.id)
+    if boost_id is None:
+        return None
+    await events.post_created(conn, boost_id)
+    await notices.boosted(conn, post, Party(member_id=member.id))
+    return await store.get_post(conn, boost_id)
+
+
+async def boost_of(conn: Any, member: Member, post: Post) -> Post | None:
+    """The member's boost of ``post``, if any."""
+    return await store.boost_by_member(conn, post.id, member.id)
+
+
+async def unboost(conn: Any, member: Member, post: Post) -> Post | None:
+    """Take the member's boost of ``post`` back; the boost as it was, or None."""
+    boosted = await store.boost_by_member(conn, post.id, member.id)
+    if boosted is not None:
+        await store.delete_post(conn, boosted.id)
+        await events.post_deleted(conn, boosted)
+    return boosted
+
+
+async def boosted_remotely(
+    conn: Any, remote: RemoteActor, announce_id: str, post: Post, visibility: Visibility,
+    published: datetime | None, *, follows_author: bool = False,
+) -> bool:
+    """A remote actor's Announce of a post here, stored as their boost: only
+    of a public or unlisted post (so shared with them, RELIABILITY.md 27),
+    and only as a public or unlisted boost. False when refused, repeated, or
+    undone before it arrived (45)."""
+    if post.is_boost or post.visibility not in BOOSTABLE or visibility not in BOOSTABLE:
         return False
-    return await store.add_reaction(conn, kind, uri, post.id,
-                                    member.id if member else None,
-                                    remote.id if remote else None)
+    if not shared_with(post, remote, follows_author) or await store.is_tombstoned(
+            conn, announce_id):
+        return False
+    boost_id = await store.insert_boost(conn, post.id, visibility.value, remote_id=remote.id,
+                                        uri=announce_id, published_at=published)
+    if boost_id is None:
+        return False
+    await events.post_created(conn, boost_id)
+    await notices.boosted(conn, post, Party(remote_id=remote.id))
+    return True
+
+
+async def unboosted_remotely(conn: Any, announce_id: str, remote: RemoteActor) -> bool:
+    """An Undo of a remote actor's Announce: their boost is gone."""
+    boosted = await store.get_post_by_uri(conn, announce_id)
+    if not await store.delete_remote_boost(conn, announce_id, remote.id):
+        return False
+    if boosted is not None:
+        await events.post_deleted(conn, boosted)
+    return True
 
 
 def shared_with(post: Post, remote: RemoteActor, follows_author: bool) -> bool:
@@ -227,8 +336,10 @@ def check_text(text: str, summary: str) -> None:
 
 
 async def reacted(conn: Any, member: Member, shown: Sequence[Post]) -> set[tuple[str, int]]:
-    """(kind, post id) of the member's likes and boosts among ``shown``."""
-    return await social_store.reactions_among(conn, member.id, [p.id for p in shown])
+    """(kind, post id) of the member's likes and boosts among ``shown`` (of
+    the boosted post, for a boost)."""
+    return await social_store.reactions_among(conn, member.id,
+                                              [(p.reblog or p).id for p in shown])
 
 
 async def visible_replies(

@@ -116,3 +116,20 @@ def test_member_finds_another_follows_and_the_request_is_answered(open_page, sho
     expect(river.get_by_text("Following", exact=True)).to_be_visible()
     expect(river.get_by_text(re.compile(r"^1 follower"))).to_be_visible()
     shot(river, "4-following")
+
+
+def test_a_boost_shows_under_who_boosted_it_once_on_the_profile(open_page, shot):
+    page = open_page(java_script_enabled=False)
+    _sign_up(page, "tide_pool")
+    page.goto("/home")
+    page.get_by_label("Your post").fill("Meeting notes are up in the library.")
+    page.get_by_label("Who can see it").select_option("public")
+    page.get_by_role("button", name="Post", exact=True).click()
+    page.get_by_role("article").first.get_by_role("button", name=re.compile(r"^Boost")).click()
+    page.goto("/@tide_pool")
+    boost = page.locator(".boost").first
+    expect(boost.locator(".boosted-by")).to_contain_text("tide_pool boosted")
+    expect(boost.get_by_role("article").get_by_text("1 boost")).to_be_visible()
+    expect(page.locator("article.post")).to_have_count(1)  # the post shows once
+    _assert_well_formed(page)
+    shot(page, "boosted-on-profile")

@@ -478,8 +478,9 @@ def test_actor_deleting_itself_is_tombstoned_and_then_receives_nothing(db, work)
     work()
     assert db.fetchval("SELECT gone_at IS NOT NULL FROM remote_actors WHERE uri = $1", ALICE)
     assert "gone" in row(db, later)["last_error"]
-    # the follow row stays, but a gone actor's inbox is no longer delivered to
-    assert db.fetchval("SELECT count(*) FROM follows") == 1
+    # its follows go with it (issue 3), and its id is tombstoned
+    assert db.fetchval("SELECT count(*) FROM follows") == 0
+    assert db.fetchval("SELECT count(*) FROM tombstones WHERE uri = $1", ALICE) == 1
 
 
 def test_update_of_an_actor_refreshes_the_profile_but_never_takes_its_key(db, work):
@@ -543,16 +544,54 @@ def test_undo_of_someone_elses_like_changes_nothing(db, work):
     assert db.fetchval("SELECT count(*) FROM reactions") == 1
 
 
-def test_announce_of_a_local_post_is_a_boost_and_undo_removes_it(db, work):
+def test_announce_of_a_local_post_is_a_boost_post_and_undo_removes_it(db, work):
     river = member(db, "river")
     boost = activity("Announce", local_post(db, river), to=[PUBLIC])
     deliver(db, boost)
-    deliver(db, activity("Announce", local_post(db, river, "followers")))
+    deliver(db, activity("Announce", local_post(db, river, "followers"), to=[PUBLIC]))
     work()
-    assert [r["kind"] for r in db.fetch("SELECT kind FROM reactions")] == ["boost"]
+    [stored] = db.fetch("""SELECT p.uri, p.visibility, p.content_html, r.uri AS author,
+                                  p.reblog_of_id = o.id AS points_at_original
+                           FROM posts p JOIN remote_actors r ON r.id = p.author_remote_id
+                           JOIN posts o ON o.id = p.reblog_of_id""")
+    assert dict(stored) == {"uri": boost["id"], "visibility": "public", "content_html": "",
+                            "author": ALICE, "points_at_original": True}
+    assert db.fetchval("SELECT count(*) FROM reactions") == 0
+    deliver(db, activity("Undo", boost["id"], actor=BOB))  # not theirs to undo
     deliver(db, activity("Undo", boost["id"]))  # by id alone
     work()
-    assert db.fetchval("SELECT count(*) FROM reactions") == 0
+    assert db.fetchval("SELECT count(*) FROM posts WHERE reblog_of_id IS NOT NULL") == 0
+
+
+def test_unlisted_announce_is_an_unlisted_boost_and_a_private_one_is_refused(db, work):
+    river = member(db, "river")
+    post = local_post(db, river)
+    deliver(db, activity("Announce", post, to=[f"{ALICE}/followers"], cc=[PUBLIC]))
+    deliver(db, activity("Announce", post, actor=BOB, to=[f"{BOB}/followers"]))
+    work()
+    assert [r["visibility"] for r in db.fetch(
+        "SELECT visibility FROM posts WHERE reblog_of_id IS NOT NULL")] == ["unlisted"]
+
+
+def test_announce_of_a_third_hosts_post_stores_it_and_who_boosted_it(db, work, remote):
+    river, alice = member(db, "river"), known(db, ALICE)
+    follow_row(db, f"{RIVER}#follows/1", member_follows=(river, alice))
+    original = note(actor=CAROL, number=5)
+    remote.serve(original["id"], original)
+    announce = activity("Announce", original["id"], to=[PUBLIC])
+    deliver(db, announce)
+    work()
+    [post] = posts_by_uri(db, original["id"])
+    [boost] = posts_by_uri(db, announce["id"])
+    assert boost["reblog_of_id"] == post["id"] and boost["author_uri"] == ALICE
+    again = activity("Announce", original["id"], actor=BOB, to=[PUBLIC])
+    known(db, BOB)
+    follow_row(db, f"{RIVER}#follows/2", member_follows=(river, db.fetchval(
+        "SELECT id FROM remote_actors WHERE uri = $1", BOB)))
+    deliver(db, again)  # the post is here already: no second fetch, a second boost
+    work()
+    assert db.fetchval("SELECT count(*) FROM posts WHERE reblog_of_id = $1", post["id"]) == 2
+    assert [str(r.url) for r in remote.requests].count(original["id"]) == 1
 
 
 def test_announce_of_a_third_hosts_post_is_refetched_from_its_origin_line_20(db, work, remote):
@@ -614,12 +653,70 @@ def test_flag_is_kept_for_moderators_with_only_our_objects(db, work):
     assert list(report["object_uris"]) == [RIVER, post]
 
 
-def test_move_is_recorded(db, work):
+def test_move_naming_someone_else_or_an_unconfirming_target_is_ignored(db, work, remote):
+    river, alice = member(db, "river"), known(db, ALICE)
+    follow_row(db, f"{RIVER}#follows/1", member_follows=(river, alice))
+    remote.serve(f"{THIRD}/users/alice", person(f"{THIRD}/users/alice"))  # no alsoKnownAs
     deliver(db, activity("Move", ALICE, target=f"{THIRD}/users/alice"))
     deliver(db, activity("Move", BOB, target=f"{THIRD}/users/bob"))
     work()
-    moved = dict(db.fetch("SELECT uri, moved_to FROM remote_actors"))
-    assert moved[ALICE] == f"{THIRD}/users/alice" and moved.get(BOB) is None
+    assert db.fetchval("SELECT moved_to FROM remote_actors WHERE uri = $1", ALICE) is None
+    assert db.fetchval("SELECT count(*) FROM follows") == 1 and deliveries(db) == []
+
+
+def test_verified_move_moves_each_members_follow_to_the_new_account(db, work, remote):
+    """A Move as Mastodon sends it (``Move``, object and actor the old
+    account, target the new one, whose ``alsoKnownAs`` names the old)."""
+    river, sam, alice = member(db, "river"), member(db, "sam"), known(db, ALICE)
+    old_follows = [follow_row(db, f"{RIVER}#follows/1", member_follows=(river, alice)),
+                   follow_row(db, f"{BASE}/users/sam#follows/1",
+                              member_follows=(sam, alice), state="pending")]
+    new = f"{THIRD}/users/alice"
+    remote.serve(new, {**person(new), "alsoKnownAs": [ALICE]})
+    move = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{ALICE}#moves/1",
+            "type": "Move", "actor": ALICE, "object": ALICE, "target": new}
+    deliver(db, move)
+    work()
+    assert db.fetchval("SELECT moved_to FROM remote_actors WHERE uri = $1", ALICE) == new
+    now = db.fetch("""SELECT m.username, f.state, r.uri FROM follows f
+                      JOIN members m ON m.id = f.follower_member_id
+                      JOIN remote_actors r ON r.id = f.followed_remote_id ORDER BY m.username""")
+    assert [tuple(r) for r in now] == [("river", "pending", new), ("sam", "pending", new)]
+    assert db.fetchval("SELECT count(*) FROM follows WHERE id = ANY($1::bigint[])",
+                       old_follows) == 0
+    sent = sorted((json.loads(d["payload"])["type"], d["inbox"]) for d in deliveries(db))
+    assert sent == [("Follow", f"{new}/inbox"), ("Follow", f"{new}/inbox"),
+                    ("Undo", f"{ALICE}/inbox"), ("Undo", f"{ALICE}/inbox")]
+    undos = [json.loads(d["payload"]) for d in deliveries(db)
+             if json.loads(d["payload"])["type"] == "Undo"]
+    assert sorted(u["object"]["id"] for u in undos) == sorted(
+        [f"{RIVER}#follows/1", f"{BASE}/users/sam#follows/1"])
+
+
+def test_deleted_actor_loses_its_posts_boosts_likes_and_follows_here(db, work):
+    river, alice = member(db, "river"), known(db, ALICE)
+    follow_row(db, f"{RIVER}#follows/1", member_follows=(river, alice))
+    follow_row(db, f"{ALICE}/follows/1", remote_follows=(alice, river))
+    post = local_post(db, river)
+    deliver(db, create(note(number=7)))
+    deliver(db, activity("Like", post))
+    deliver(db, activity("Announce", post, to=[PUBLIC]))
+    work()
+    assert db.fetchval("SELECT count(*) FROM posts WHERE author_remote_id = $1", alice) == 2
+    deliver(db, activity("Delete", ALICE, to=[PUBLIC]))
+    work()
+    for table, column in (("posts", "author_remote_id"), ("reactions", "actor_remote_id")):
+        assert db.fetchval(f"SELECT count(*) FROM {table} WHERE {column} = $1", alice) == 0
+    assert db.fetchval("SELECT count(*) FROM follows") == 0
+    assert db.fetchval("SELECT count(*) FROM posts") == 1  # river's own post stays
+    assert db.fetchval("SELECT count(*) FROM tombstones WHERE uri = $1", ALICE) == 1
+    # Its server still answering for it later (refetched, so no longer gone)
+    # changes nothing: what it sends is ignored.
+    db.execute("UPDATE remote_actors SET gone_at = NULL WHERE id = $1", alice)
+    late = deliver(db, create(note(number=8)))
+    work()
+    assert processed_cleanly(db, late)
+    assert db.fetchval("SELECT count(*) FROM posts WHERE author_remote_id = $1", alice) == 0
 
 
 # -- the worker itself ---------------------------------------------------------------

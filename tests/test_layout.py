@@ -46,8 +46,11 @@ def test_only_store_modules_run_sql_in_the_domain():
 def test_schema_never_drops_anything_and_is_idempotent_by_construction():
     schema = (ROOT / "schema.sql").read_text()
     assert not re.search(r"\bDROP\b", schema, re.IGNORECASE)
-    for statement in re.findall(r"CREATE\s+(?:UNIQUE\s+)?(\w+)", schema):
-        assert statement.upper() in {"TABLE", "INDEX"}
+    # Tables and indexes IF NOT EXISTS; functions and triggers (which keep
+    # home feeds and post counts) only as CREATE OR REPLACE.
+    for replaced, statement in re.findall(r"CREATE\s+(?:UNIQUE\s+)?(OR\s+REPLACE\s+)?(\w+)",
+                                          schema):
+        assert statement.upper() in ({"FUNCTION", "TRIGGER"} if replaced else {"TABLE", "INDEX"})
     creates = re.findall(r"CREATE (?:UNIQUE )?(?:TABLE|INDEX) (\S+ \S+ \S+)", schema)
     assert creates and all(c.startswith("IF NOT EXISTS") for c in creates)
 

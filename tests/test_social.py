@@ -24,7 +24,7 @@ from federation import objects
 from federation.keys import generate_rsa_keypair
 from recovery import peers, posts
 from recovery.models import Visibility
-from tests.conftest import csrf_from, make_settings, post_form, run, signup
+from tests.conftest import PASSWORD, csrf_from, login, make_settings, post_form, run, signup
 from web.app import create_app
 
 AP = "application/activity+json"
@@ -860,3 +860,125 @@ def test_only_the_author_edits_and_bad_text_is_refused_beside_the_field(join, fe
     assert db.fetchval("SELECT content_html FROM posts WHERE id = $1", post) == "<p>Still mine</p>"
     assert db.fetchval("SELECT count(*) FROM posts WHERE edited_at IS NOT NULL") == 0
     assert deliveries(db) == []
+
+
+# -- boosts are posts of their own (issue 3) ------------------------------------------
+
+
+def test_a_boost_is_a_post_of_the_booster_pointing_at_the_original(join, fedi, db):
+    river = join("river")
+    sam = join("sam")
+    write(river, "Open meeting tonight")
+    original = post_id(db, "Open meeting tonight")
+    press(sam, f"/posts/{original}/boost")
+    press(sam, f"/posts/{original}/boost")  # twice is still once
+    [boost] = db.fetch("""SELECT p.id, p.content_html, p.visibility, p.uri, m.username
+                          FROM posts p JOIN members m ON m.id = p.author_member_id
+                          WHERE p.reblog_of_id = $1""", original)
+    assert (boost["username"], boost["content_html"], boost["visibility"], boost["uri"]) == (
+        "sam", "", "public", None)
+    assert boost["id"] > original  # in the posts' id order, at the time of the boost
+    assert db.fetchval("SELECT count(*) FROM reactions") == 0
+    assert "1 boost" in river.get(f"/@river/{original}").text
+    profile = sam.get("/@sam").text  # a member's profile shows their boosts
+    assert "boosted" in profile and "Open meeting tonight" in profile
+    assert sam.get(f"/@sam/{boost['id']}").status_code == 404  # no page of its own
+    press(sam, f"/posts/{original}/unboost")
+    assert db.fetchval("SELECT count(*) FROM posts WHERE reblog_of_id IS NOT NULL") == 0
+    assert "0 boosts" in river.get(f"/@river/{original}").text
+
+
+def test_home_shows_who_boosted_at_the_time_of_the_boost(join, db):
+    river = join("river")
+    sam = join("sam")
+    kim = join("kim", approve_followers=False)
+    write(sam, "An old post by sam")
+    old = post_id(db, "An old post by sam")
+    press(river, "/follow", target="kim")
+    write(river, "Something river wrote")
+    press(kim, f"/posts/{old}/boost")  # river follows kim, not sam
+    home = river.get("/home").text
+    assert "kim</a> boosted" in home
+    assert home.index("An old post by sam") < home.index("Something river wrote")
+    assert 'class="button small">Undo boost<' not in home  # river has not boosted it
+    own = post_id(db, "Something river wrote")
+    press(kim, f"/posts/{own}/boost")
+    home = river.get("/home").text  # a post shows once, where it is newest
+    assert home.count(f'id="post-{own}"') == 1
+    assert home.index("kim</a> boosted") < home.index(f'id="post-{own}"')
+
+
+def test_the_boost_of_a_deleted_post_goes_with_it_and_is_not_counted_in_nodeinfo(
+        join, db):
+    river = join("river")
+    sam = join("sam")
+    write(river, "Soon gone")
+    original = post_id(db, "Soon gone")
+    press(sam, f"/posts/{original}/boost")
+    nodeinfo = sam.get("/nodeinfo/2.1").json()
+    assert nodeinfo["usage"]["localPosts"] == 1
+    press(river, f"/posts/{original}/delete")
+    assert db.fetchval("SELECT count(*) FROM posts") == 0
+    assert "Soon gone" not in sam.get("/@sam").text
+
+
+def test_a_boost_is_served_as_an_announce_and_listed_in_the_outbox(join, fedi, db):
+    river = join("river")
+    sam = join("sam")
+    remote_follows(db, fedi.actor("bea"), "sam", "accepted")
+    write(river, "Open meeting tonight")
+    original = post_id(db, "Open meeting tonight")
+    press(sam, f"/posts/{original}/boost")
+    boost = db.fetchval("SELECT id FROM posts WHERE reblog_of_id = $1", original)
+    [(_, announce)] = deliveries(db)
+    assert announce["id"] == f"{BASE}/users/sam/posts/{boost}"
+    served = sam.get(f"/users/sam/posts/{boost}", headers={"accept": AP})
+    assert served.status_code == 200
+    document = served.json()
+    assert document["type"] == "Announce" and document["id"] == announce["id"]
+    assert document["object"] == f"{BASE}/users/river/posts/{original}"
+    page = sam.get("/users/sam/outbox?page=true", headers={"accept": AP}).json()
+    assert [item["type"] for item in page["orderedItems"]] == ["Announce"]
+    press(sam, f"/posts/{original}/unboost")
+    undo = deliveries(db)[-1][1]
+    assert undo["type"] == "Undo" and undo["object"]["id"] == announce["id"]
+
+
+# -- deleting an account federates (issue 3) ----------------------------------------
+
+
+def test_deleting_an_account_sends_a_delete_of_the_actor_once_per_inbox(join, fedi, db):
+    river = join("river")
+    remote_follows(db, fedi.actor("alice"), "river", "accepted")
+    remote_follows(db, fedi.actor("bea"), "river", "pending")  # same shared inbox
+    follows_remote(db, "river", fedi.actor("carl", "other.example"))
+    response = post_form(river, "/settings", "/settings/delete",
+                         {"delete_password": PASSWORD, "confirm": "river"})
+    assert response.status_code == 200
+    sent = deliveries(db)
+    assert sorted(inbox for inbox, _ in sent) == [
+        "https://other.example/inbox", "https://remote.example/inbox"]
+    delete = sent[0][1]
+    assert delete == {"@context": delete["@context"], "id": f"{BASE}/users/river#delete",
+                      "type": "Delete", "actor": f"{BASE}/users/river",
+                      "object": f"{BASE}/users/river", "to": [PUBLIC]}
+    # Only the key (to sign it) and the bare row stay; nothing else of theirs.
+    [kept] = db.fetch("SELECT display_name, bio, password_hash, status, deleted_at "
+                      "FROM members")
+    assert (kept["bio"], kept["password_hash"], kept["status"]) == ("", "!", "suspended")
+    assert kept["deleted_at"] is not None
+    for table in ("sessions", "recovery_codes", "follows"):
+        assert db.fetchval(f"SELECT count(*) FROM {table}") == 0, table
+    assert db.fetchval("SELECT count(*) FROM member_keys") == 1
+    assert river.get("/@river").status_code == 404
+    assert login(river, "river").status_code != 303
+    assert signup(river, "river").status_code == 422  # never given out again
+
+
+def test_deleting_an_account_nobody_elsewhere_knew_removes_it_at_once(join, db):
+    river = join("river")
+    response = post_form(river, "/settings", "/settings/delete",
+                         {"delete_password": PASSWORD, "confirm": "river"})
+    assert response.status_code == 200
+    assert deliveries(db) == []
+    assert db.fetchval("SELECT count(*) FROM members") == 0

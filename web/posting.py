@@ -7,6 +7,7 @@ at all."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,13 +17,14 @@ from federation.sanitize import find_mentions, html_to_text
 from federation.webfinger import parse_handle
 from outbox import activities, uris
 from outbox.publish import publish
-from recovery import follows, peers, posts
+from recovery import follows, media, notices, peers, posts
 from recovery.errors import InvalidInput, PermissionDenied
 from recovery.models import Member, Post, RemoteActor, Visibility
 from web.following import LookupFailed, lookup
 from web.social import Site, member_named, visible_post
 
-BOOSTABLE = (Visibility.PUBLIC, Visibility.UNLISTED)
+# Called in the post's transaction, after the post is written.
+Written = Callable[[Any, Post], Awaitable[None]]
 
 
 def parse_visibility(raw: str) -> Visibility:
@@ -52,14 +54,16 @@ class _Mentioned:
 
 async def compose(
     conn: Any, site: Site, member: Member, text: str, summary: str, visibility_value: str,
-    parent: Post | None = None,
+    parent: Post | None = None, *, sensitive: bool = False, language: str | None = None,
+    on_written: Written | None = None,
 ) -> Post:
     """Write a post (a reply to ``parent`` if given) and queue its Create for
     its audience: public, unlisted and followers-only posts go to accepted
     remote followers and the remote actors mentioned, direct posts to those
     mentioned only, community-only posts nowhere. Run it on a connection
     outside a transaction: mentions are looked up first, then the post and
-    its deliveries are written in one transaction."""
+    its deliveries are written in one transaction, with whatever ``on_written``
+    adds (the client API's Idempotency-Key)."""
     visibility = parse_visibility(visibility_value)
     posts.check_text(text, summary)
     mentioned = await _mentions(conn, site, member, text, visibility, parent)
@@ -70,11 +74,15 @@ async def compose(
         post = await posts.write(
             conn, member, text, visibility, summary=summary, reply_to=parent,
             reply_to_uri=activities.object_uri(site.base, parent) if parent else None,
-            recipients=mentioned.uris,
+            recipients=mentioned.uris, sensitive=sensitive, language=language,
         )
+        await notices.mentioned(conn, post, uris.actor_uri(site.base, ""))
+        if on_written is not None:
+            await on_written(conn, post)
         if visibility is not Visibility.COMMUNITY:
-            activity = activities.create(site.base, member, post, mentioned.uris,
-                                         mentions=mentioned.tags)
+            activity = activities.create(
+                site.base, member, post, mentioned.uris, mentions=mentioned.tags,
+                attachments=await media.federated(conn, site.base, post.id))
             await publish(conn, activity, member,
                           await _audience(conn, member, visibility, mentioned.inboxes))
     return post
@@ -82,11 +90,13 @@ async def compose(
 
 async def reply(
     conn: Any, site: Site, member: Member, post_id: int, text: str, summary: str,
-    visibility_value: str,
+    visibility_value: str, *, sensitive: bool = False, language: str | None = None,
+    on_written: Written | None = None,
 ) -> tuple[Post, Post]:
     """Reply to a post the member can see: (the post, the reply)."""
-    parent = await visible_post(conn, site, member, post_id)
-    return parent, await compose(conn, site, member, text, summary, visibility_value, parent)
+    parent = await _target(conn, site, member, post_id)
+    return parent, await compose(conn, site, member, text, summary, visibility_value, parent,
+                                 sensitive=sensitive, language=language, on_written=on_written)
 
 
 async def _audience(
@@ -158,17 +168,19 @@ def text_of(post: Post) -> str:
 
 
 async def edit(
-    conn: Any, site: Site, member: Member, post_id: int, text: str, summary: str
+    conn: Any, site: Site, member: Member, post_id: int, text: str, summary: str,
+    *, sensitive: bool = False,
 ) -> Post:
     """Change the text and content warning of the member's own post and
     send an Update to the audience its Create went to (who it mentioned and
     its visibility stay as they were). Run it in a transaction."""
     post = await editable(conn, site, member, post_id)
-    edited = await posts.edit(conn, member, post.id, text, summary)
+    edited = await posts.edit(conn, member, post.id, text, summary, sensitive=sensitive)
     if edited.visibility is not Visibility.COMMUNITY:
         sent_to = await _stored_mentions(conn, site, edited)
-        activity = activities.update(site.base, member, edited, sent_to.uris,
-                                     mentions=sent_to.tags)
+        activity = activities.update(
+            site.base, member, edited, sent_to.uris, mentions=sent_to.tags,
+            attachments=await media.federated(conn, site.base, edited.id))
         await publish(conn, activity, member,
                       await _audience(conn, member, edited.visibility, sent_to.inboxes))
     return edited
@@ -204,42 +216,70 @@ async def _stored_mentions(conn: Any, site: Site, post: Post) -> _Mentioned:
 # -- likes and boosts ---------------------------------------------------------------
 
 
-async def react(conn: Any, site: Site, member: Member, post_id: int, kind: str) -> Post:
-    """Like or boost a post the member can see. Liking a post from here stays
-    here; a remote author is sent the Like; a boost (public and unlisted
-    posts only) goes to the author and to the member's followers."""
-    post = await visible_post(conn, site, member, post_id)
-    if kind == "boost" and post.visibility not in BOOSTABLE:
-        raise PermissionDenied("Only public and unlisted posts can be boosted.")
+async def react(conn: Any, site: Site, member: Member, post_id: int, kind: str,
+                boost_visibility: Visibility | None = None) -> Post:
+    """Like or boost a post the member can see (for a boost shown on a page,
+    the post it boosts). Liking a post from here stays here; a remote author
+    is sent the Like. A boost (public and unlisted posts only) is a post of
+    the member's own; its Announce goes to the author and to the member's
+    followers."""
+    post = await _target(conn, site, member, post_id)
+    if kind == "boost":
+        boosted = await posts.boost(conn, member, post, boost_visibility)
+        if boosted is not None:
+            await publish(conn, activities.boost(site.base, member, boosted), member,
+                          await _boost_audience(conn, member, post))
+        return post
     uri = uris.new_activity_uri(site.base)
     if await posts.react(conn, kind, uri, post, member=member):
-        activity, inboxes = await _reaction(conn, site, member, post, kind, uri)
-        if activity:
-            await publish(conn, activity, member, inboxes)
+        like, author_inbox = await _like(conn, site, member, post, uri)
+        if like:
+            await publish(conn, like, member, author_inbox)
     return post
 
 
 async def unreact(conn: Any, site: Site, member: Member, post_id: int, kind: str) -> Post:
     """Take a like or boost back; whoever was told of it is sent an Undo."""
-    post = await visible_post(conn, site, member, post_id)
+    post = await _target(conn, site, member, post_id)
+    if kind == "boost":
+        boosted = await posts.unboost(conn, member, post)
+        if boosted is not None:
+            announce = activities.boost(site.base, member, boosted)
+            await publish(conn, activities.undo(site.base, member, announce, announce["to"]),
+                          member, await _boost_audience(conn, member, post))
+        return post
     uri = await posts.reaction_of(conn, kind, post, member)
     if uri is not None and await posts.unreact(conn, uri):
-        activity, inboxes = await _reaction(conn, site, member, post, kind, uri)
-        if activity:
-            await publish(conn, activities.undo(site.base, member, activity, activity["to"]),
-                          member, inboxes)
+        like, author_inbox = await _like(conn, site, member, post, uri)
+        if like:
+            await publish(conn, activities.undo(site.base, member, like, like["to"]),
+                          member, author_inbox)
     return post
 
 
-async def _reaction(
-    conn: Any, site: Site, member: Member, post: Post, kind: str, uri: str
-) -> tuple[dict[str, Any] | None, list[str | None]]:
-    """The Like or Announce to send for a reaction, and where (None: none)."""
+async def _target(conn: Any, site: Site, member: Member, post_id: int) -> Post:
+    """The post a button acts on: a boost stands for the post it boosts."""
+    post = await visible_post(conn, site, member, post_id)
+    if post.reblog_of_id is not None:
+        post = await visible_post(conn, site, member, post.reblog_of_id)
+    return post
+
+
+async def _author_inbox(conn: Any, post: Post) -> list[str | None]:
     author = await peers.by_uri(conn, post.author.uri) if post.author.uri else None
-    to_author = [author.inbox or author.shared_inbox] if author else []
-    if kind == "like":
-        if author is None:
-            return None, []
-        return activities.like(site.base, member, post, uri), to_author
+    return [author.inbox or author.shared_inbox] if author else []
+
+
+async def _like(
+    conn: Any, site: Site, member: Member, post: Post, uri: str
+) -> tuple[dict[str, Any] | None, list[str | None]]:
+    """The Like to send, and where; None for a post from here."""
+    if post.author.uri is None:
+        return None, []
+    return activities.like(site.base, member, post, uri), await _author_inbox(conn, post)
+
+
+async def _boost_audience(conn: Any, member: Member, post: Post) -> list[str | None]:
+    """A boost's Announce goes to the boosted post's author and the member's followers."""
     followers: list[str | None] = list(await follows.remote_follower_inboxes(conn, member))
-    return activities.boost(site.base, member, post, uri), [*to_author, *followers]
+    return [*await _author_inbox(conn, post), *followers]

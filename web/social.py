@@ -10,13 +10,14 @@ by ``outbox.publish`` in the same transaction, so both commit or neither does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
 
 from inbox.remote import RemoteFetcher
 from outbox import uris
-from recovery import follows, members, posts
+from recovery import follows, media, members, notifications, posts, progress
 from recovery.errors import NotFound
 from recovery.models import Follow, Member, Party, Post, Visibility
 
@@ -72,15 +73,32 @@ def path_name(post: Post) -> str:
 
 
 async def nav(conn: Any, member: Member | None) -> dict[str, Any]:
-    """What the navigation shows a member: the follow requests waiting."""
-    return {"pending_requests": await follows.pending_count(conn, member) if member else 0}
+    """What the navigation shows a member: the follow requests waiting and
+    the notifications unread."""
+    return {"pending_requests": await follows.pending_count(conn, member) if member else 0,
+            "unread_notifications": await notifications.unread_count(conn, member)}
+
+
+def once_each(listed: list[Post]) -> list[Post]:
+    """A page of posts and boosts, each post shown once: where it appears
+    first (newest), as itself or under a boost."""
+    seen: set[int] = set()
+    shown = []
+    for post in listed:
+        shows = (post.reblog or post).id
+        if shows not in seen:
+            seen.add(shows)
+            shown.append(post)
+    return shown
 
 
 async def home_page(conn: Any, site: Site, member: Member, max_id: int | None) -> dict[str, Any]:
-    shown = await posts.home(conn, member, site.actor(member), PAGE_SIZE, max_id)
+    listed = await posts.home(conn, member, site.actor(member), PAGE_SIZE, max_id)
+    shown = once_each(listed)
     return {
         "posts": shown, "reacted": await posts.reacted(conn, member, shown),
-        "older": shown[-1].id if len(shown) == PAGE_SIZE else None,
+        "attachments": await attachments_of(conn, shown),
+        "older": listed[-1].id if len(listed) == PAGE_SIZE else None,
         **await nav(conn, member),
     }
 
@@ -91,6 +109,8 @@ async def post_page(
     """A post, the post it replies to and its replies, as far as the viewer
     may see them. The name in the address, if given, must be the author's."""
     post = await visible_post(conn, site, viewer, post_id)
+    if post.is_boost:  # a boost has no page of its own: the boosted post has
+        raise NotFound(NO_SUCH_POST)
     if name is not None and path_name(post).lower() != name.lower():
         raise NotFound(NO_SUCH_POST)
     parent = None
@@ -103,6 +123,7 @@ async def post_page(
     return {
         "post": post, "parent": parent, "replies": replies,
         "reacted": await posts.reacted(conn, viewer, [post, *replies]) if viewer else set(),
+        "attachments": await attachments_of(conn, [post, *replies, *([parent] if parent else [])]),
         "reply_text": _reply_prefix(site, viewer, post),
         "reply_visibility": post.visibility.value,
         **await nav(conn, viewer),
@@ -121,8 +142,9 @@ async def profile_page(
 ) -> dict[str, Any]:
     """What a member's profile shows the viewer: their posts the viewer may
     see (direct ones never), follower counts, and whether the viewer follows."""
-    shown = [p for p in await posts.of_member(conn, member, viewer, site.actor(viewer) or None)
-             if p.visibility is not Visibility.DIRECT]
+    shown = once_each([
+        p for p in await posts.of_member(conn, member, viewer, site.actor(viewer) or None)
+        if p.visibility is not Visibility.DIRECT])
     followers, following = await follows.counts(conn, member)
     state = None
     if viewer is not None and viewer.id != member.id:
@@ -130,7 +152,16 @@ async def profile_page(
     return {
         "posts": shown, "followers": followers, "following": following,
         "follow_state": state,
+        # the count of sober days, only when the member allows this viewer
+        "sober_days": await progress.shown_count(conn, member, viewer, datetime.now(UTC)),
         "reacted": await posts.reacted(conn, viewer, shown) if viewer else set(),
+        "attachments": await attachments_of(conn, shown),
         **await nav(conn, viewer),
     }
+
+
+async def attachments_of(conn: Any, shown: list[Post]) -> dict[int, Any]:
+    """The shown posts' (and boosted posts') media, for the post cards."""
+    ids = [p.id for p in shown] + [p.reblog.id for p in shown if p.reblog is not None]
+    return await media.of_posts(conn, ids)
 

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -22,7 +22,9 @@ from inbox.remote import RemoteFetcher
 from outbox import delivery
 from outbox import store as outbox_store
 from recovery import actors as recovery_actors
-from recovery import store
+from recovery import media as recovery_media
+from recovery import members, store
+from recovery import progress as recovery_progress
 from web.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,11 @@ class JobContext:
 
 async def _expire_sessions(conn: Any) -> int:
     return await store.delete_expired_sessions(conn)
+
+
+async def _forget_deleted_members(conn: Any) -> int:
+    """Deleted members' keys go once the Deletes they sign are all sent."""
+    return await members.purge_removed(conn)
 
 
 async def _deliver(pool: asyncpg.Pool, context: JobContext) -> int:
@@ -96,11 +103,29 @@ async def _remote_fetcher(pool: asyncpg.Pool, context: JobContext) -> RemoteFetc
                          _instance_signer(context.settings, keys.private_key_pem))
 
 
+async def _expire_media(pool: asyncpg.Pool, context: JobContext) -> int:
+    """Uploads never attached within a day, and those of deleted posts, go
+    with their files."""
+    files = recovery_media.MediaStore(context.settings.media_path)
+    async with pool.acquire() as conn:
+        return await recovery_media.expire(conn, files)
+
+
+async def _check_milestones(conn: Any) -> int:
+    """Record (and notify) the milestones of every streak that has come to
+    one; the progress page checks its own member's on view too."""
+    async with conn.transaction():
+        return await recovery_progress.check_due(conn, datetime.now(UTC))
+
+
 JOBS: tuple[Job, ...] = (
     Job("expire-sessions", 3600.0, _expire_sessions),
+    Job("check-milestones", 60.0, _check_milestones),
+    Job("forget-deleted-members", 600.0, _forget_deleted_members),
     Job("process-inbox", 1.0, _process_inbox, needs_context=True),
     Job("deliver", 1.0, _deliver, needs_context=True),
     Job("expire-deliveries", 600.0, _expire_deliveries, needs_context=True),
+    Job("expire-media", 3600.0, _expire_media, needs_context=True),
 )
 
 

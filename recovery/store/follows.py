@@ -145,3 +145,30 @@ async def has_local_followers(conn: Any, remote_id: int) -> bool:
                             AND follower_member_id IS NOT NULL)""",
         remote_id,
     ))
+
+
+async def related_remote_inboxes(conn: Any, member_id: int) -> list[str]:
+    """Where to tell the world a member is gone: the inbox (the shared one
+    when there is one) of every remote actor who follows or is followed by
+    them, in either state, whose posts they liked, boosted or replied to, or
+    who boosted or liked theirs; each once."""
+    rows = await conn.fetch(
+        """WITH related AS (
+             SELECT follower_remote_id AS id FROM follows WHERE followed_member_id = $1
+             UNION SELECT followed_remote_id FROM follows WHERE follower_member_id = $1
+             UNION SELECT p.author_remote_id FROM reactions x JOIN posts p ON p.id = x.post_id
+                   WHERE x.actor_member_id = $1
+             UNION SELECT o.author_remote_id FROM posts b JOIN posts o
+                   ON o.id = coalesce(b.reblog_of_id, b.in_reply_to_id)
+                   WHERE b.author_member_id = $1
+             UNION SELECT x.actor_remote_id FROM reactions x JOIN posts p ON p.id = x.post_id
+                   WHERE p.author_member_id = $1
+             UNION SELECT b.author_remote_id FROM posts b JOIN posts p ON p.id = b.reblog_of_id
+                   WHERE p.author_member_id = $1)
+           SELECT DISTINCT coalesce(r.shared_inbox, r.inbox) AS inbox
+           FROM remote_actors r JOIN related ON related.id = r.id
+           WHERE r.gone_at IS NULL AND coalesce(r.shared_inbox, r.inbox) IS NOT NULL
+           ORDER BY 1""",
+        member_id,
+    )
+    return [row["inbox"] for row in rows]

@@ -10,7 +10,7 @@ from recovery.models import Credentials, Invite, KeyPair, Member, Role, Status
 
 _MEMBER_COLUMNS = (
     "id, username, display_name, bio, role, status, created_at, "
-    "manually_approves_followers, discoverable"
+    "manually_approves_followers, discoverable, avatar_file, header_file"
 )
 
 
@@ -25,6 +25,8 @@ def _member(row: Any) -> Member:
         created_at=row["created_at"],
         manually_approves_followers=row["manually_approves_followers"],
         discoverable=row["discoverable"],
+        avatar_file=row.get("avatar_file"),
+        header_file=row.get("header_file"),
     )
 
 
@@ -65,7 +67,8 @@ async def username_is_retired(conn: Any, username: str) -> bool:
 
 async def get_member_by_username(conn: Any, username: str) -> Member | None:
     row = await conn.fetchrow(
-        f"SELECT {_MEMBER_COLUMNS} FROM members WHERE lower(username) = lower($1)",
+        f"""SELECT {_MEMBER_COLUMNS} FROM members
+            WHERE lower(username) = lower($1) AND deleted_at IS NULL""",
         username,
     )
     return _member(row) if row else None
@@ -74,7 +77,7 @@ async def get_member_by_username(conn: Any, username: str) -> Member | None:
 async def get_credentials(conn: Any, username: str) -> Credentials | None:
     row = await conn.fetchrow(
         f"""SELECT {_MEMBER_COLUMNS}, password_hash FROM members
-            WHERE lower(username) = lower($1)""",
+            WHERE lower(username) = lower($1) AND deleted_at IS NULL""",
         username,
     )
     return Credentials(_member(row), row["password_hash"]) if row else None
@@ -82,7 +85,8 @@ async def get_credentials(conn: Any, username: str) -> Credentials | None:
 
 async def get_credentials_by_id(conn: Any, member_id: int) -> Credentials | None:
     row = await conn.fetchrow(
-        f"SELECT {_MEMBER_COLUMNS}, password_hash FROM members WHERE id = $1",
+        f"""SELECT {_MEMBER_COLUMNS}, password_hash FROM members
+            WHERE id = $1 AND deleted_at IS NULL""",
         member_id,
     )
     return Credentials(_member(row), row["password_hash"]) if row else None
@@ -91,7 +95,7 @@ async def get_credentials_by_id(conn: Any, member_id: int) -> Credentials | None
 async def list_members(conn: Any, status: Status | None = None) -> list[Member]:
     rows = await conn.fetch(
         f"""SELECT {_MEMBER_COLUMNS} FROM members
-            WHERE $1::text IS NULL OR status = $1
+            WHERE ($1::text IS NULL OR status = $1) AND deleted_at IS NULL
             ORDER BY created_at, id""",
         status.value if status else None,
     )
@@ -134,6 +138,58 @@ async def set_password_hash(conn: Any, member_id: int, password_hash: str) -> No
 async def delete_member(conn: Any, member_id: int) -> None:
     """Delete the member; their sessions, codes and failures go by cascade."""
     await conn.execute("DELETE FROM members WHERE id = $1", member_id)
+
+
+# Every row that would go with a member by ON DELETE CASCADE, whichever
+# table holds it (new tables included), except their key and their queued
+# deliveries: the Delete of their actor is still to be signed with that key.
+_DELETE_ALL_BUT_KEY = """
+DO $$
+DECLARE
+    departing bigint := current_setting('hearth.departing_member')::bigint;
+    fk record;
+BEGIN
+    FOR fk IN
+        SELECT c.conrelid::regclass AS tbl, a.attname AS col
+        FROM pg_constraint c
+        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+        WHERE c.contype = 'f' AND c.confrelid = 'members'::regclass
+          AND c.confdeltype = 'c' AND cardinality(c.conkey) = 1
+          AND c.conrelid NOT IN ('members'::regclass, 'member_keys'::regclass,
+                                 'deliveries'::regclass)
+    LOOP
+        EXECUTE format('DELETE FROM %s WHERE %I = $1', fk.tbl, fk.col) USING departing;
+    END LOOP;
+END $$
+"""
+
+
+async def retire_member(conn: Any, member_id: int) -> None:
+    """Delete everything of a member but their key and their deliveries,
+    and keep of their row only what signs those: the username and the id.
+    Nobody can find or log in to it any more; ``purge_retired_members``
+    removes it once its deliveries are done."""
+    async with conn.transaction():
+        await conn.execute(
+            "SELECT set_config('hearth.departing_member', $1::bigint::text, true)", member_id)
+        await conn.execute(_DELETE_ALL_BUT_KEY)
+        await conn.execute(
+            """UPDATE members SET display_name = '', bio = '', password_hash = '!',
+                      status = 'suspended', deleted_at = now()
+               WHERE id = $1""",
+            member_id,
+        )
+
+
+async def purge_retired_members(conn: Any) -> int:
+    """Remove deleted members whose last deliveries were delivered or failed."""
+    result: str = await conn.execute(
+        """DELETE FROM members m WHERE m.deleted_at IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM deliveries d
+                             WHERE d.signer_member_id = m.id
+                               AND d.delivered_at IS NULL AND d.failed_at IS NULL)"""
+    )
+    return int(result.split()[-1])
 
 
 async def retire_username(conn: Any, username: str) -> None:

@@ -105,6 +105,21 @@ async def get_remote_key(conn: Any, key_id: str) -> RemoteKey | None:
                      row["fetched_at"]) if row else None
 
 
+async def remove_remote_actor_traces(conn: Any, remote_id: int) -> None:
+    """Everything of a deleted remote actor here goes: their posts (with the
+    boosts and likes of those), their boosts and likes, their follows both
+    ways and their blocks; their id is tombstoned. The row stays, gone."""
+    await conn.execute("DELETE FROM posts WHERE author_remote_id = $1", remote_id)
+    await conn.execute("DELETE FROM reactions WHERE actor_remote_id = $1", remote_id)
+    await conn.execute(
+        "DELETE FROM follows WHERE follower_remote_id = $1 OR followed_remote_id = $1",
+        remote_id)
+    await conn.execute("DELETE FROM remote_blocks WHERE remote_id = $1", remote_id)
+    await conn.execute(
+        """INSERT INTO tombstones (uri) SELECT uri FROM remote_actors WHERE id = $1
+           ON CONFLICT DO NOTHING""", remote_id)
+
+
 async def mark_remote_actor_gone(conn: Any, uri: str) -> bool:
     result: str = await conn.execute(
         "UPDATE remote_actors SET gone_at = now() WHERE uri = $1 AND gone_at IS NULL", uri

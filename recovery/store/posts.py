@@ -1,46 +1,60 @@
-"""SQL for posts, tombstones and reactions."""
+"""SQL for posts (boosts among them: rows with ``reblog_of_id``), tombstones
+and reactions (likes)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from recovery.models import Author, Post, Visibility
+from recovery.models import Author, Post, PostMilestone, Visibility
 
 _POST_SELECT = """
     SELECT p.id, p.uri, p.author_member_id, p.author_remote_id, p.visibility,
            p.content_html, p.summary, p.sensitive, p.in_reply_to_id, p.in_reply_to_uri,
-           p.context_uri, p.url, p.recipients, p.published_at, p.edited_at,
+           p.context_uri, p.url, p.recipients, p.published_at, p.edited_at, p.reblog_of_id,
+           p.milestone, p.language,
            coalesce(m.username, r.preferred_username, r.uri) AS author_username,
            coalesce(nullif(m.display_name, ''), m.username, r.name,
                     r.preferred_username, r.uri) AS author_name,
            r.host AS author_host, r.uri AS author_uri, r.url AS author_url,
            (SELECT count(*) FROM reactions x WHERE x.post_id = p.id AND x.kind = 'like')
                AS likes,
-           (SELECT count(*) FROM reactions x WHERE x.post_id = p.id AND x.kind = 'boost')
-               AS boosts,
+           (SELECT count(*) FROM posts b WHERE b.reblog_of_id = p.id) AS boosts,
            (SELECT count(*) FROM posts c WHERE c.in_reply_to_id = p.id) AS replies
     FROM posts p
     LEFT JOIN members m ON m.id = p.author_member_id
     LEFT JOIN remote_actors r ON r.id = p.author_remote_id
 """
 
-# What a viewer may see ($1 the member's id, $2 their actor URI; both NULL for
-# a visitor): their own posts; public and unlisted posts; community posts of
-# members here, to members here; followers-only posts of those they follow
-# (follow accepted); direct posts that name them.
-_VISIBLE_TO = """
-    (p.author_member_id = $1::bigint
-     OR p.visibility IN ('public', 'unlisted')
-     OR (p.visibility = 'community' AND $1::bigint IS NOT NULL
-         AND p.author_member_id IS NOT NULL)
-     OR (p.visibility = 'followers' AND EXISTS (
+
+
+def _visible(alias: str) -> str:
+    """What a viewer may see of post ``alias`` ($1 the member's id, $2 their
+    actor URI; both NULL for a visitor): their own posts; public and unlisted
+    posts; community posts of members here, to members here; followers-only
+    posts of those they follow (follow accepted); direct posts that name them."""
+    return f"""
+    ({alias}.author_member_id = $1::bigint
+     OR {alias}.visibility IN ('public', 'unlisted')
+     OR ({alias}.visibility = 'community' AND $1::bigint IS NOT NULL
+         AND {alias}.author_member_id IS NOT NULL)
+     OR ({alias}.visibility = 'followers' AND EXISTS (
             SELECT 1 FROM follows f
             WHERE f.follower_member_id = $1::bigint AND f.state = 'accepted'
-              AND (f.followed_member_id = p.author_member_id
-                   OR f.followed_remote_id = p.author_remote_id)))
-     OR (p.visibility = 'direct' AND $2::text = ANY (p.recipients)))
+              AND (f.followed_member_id = {alias}.author_member_id
+                   OR f.followed_remote_id = {alias}.author_remote_id)))
+     OR ({alias}.visibility = 'direct' AND $2::text = ANY ({alias}.recipients)))
+"""
+
+
+# A post the viewer may see, and for a boost, the boosted post too. (A
+# scalar subquery, not EXISTS: the planner would hash an EXISTS over every
+# post, ~65 ms with 100,000 of them, where this looks up each boost's post.)
+_VISIBLE_TO = _visible("p") + f"""
+    AND (p.reblog_of_id IS NULL OR (
+            SELECT {_visible("o")} FROM posts o WHERE o.id = p.reblog_of_id))
 """
 
 
@@ -57,7 +71,23 @@ def _post(row: Any) -> Post:
         context_uri=row["context_uri"], url=row["url"], recipients=tuple(row["recipients"]),
         published_at=row["published_at"], edited_at=row["edited_at"],
         likes=row["likes"], boosts=row["boosts"], replies=row["replies"],
+        reblog_of_id=row["reblog_of_id"],
+        milestone=PostMilestone.from_json(row["milestone"]), language=row["language"],
     )
+
+
+async def _with_reblogs(conn: Any, rows: Sequence[Any]) -> list[Post]:
+    """Posts from rows, each boost with the post it boosts."""
+    shown = [_post(row) for row in rows]
+    wanted = sorted({p.reblog_of_id for p in shown if p.reblog_of_id is not None})
+    if not wanted:
+        return shown
+    originals = {row["id"]: _post(row) for row in await conn.fetch(
+        # (a join, not ``= ANY``: PostgreSQL then keeps one generic plan)
+        _POST_SELECT + " JOIN unnest($1::bigint[]) AS wanted (id) ON wanted.id = p.id",
+        wanted)}
+    return [dataclasses.replace(p, reblog=originals.get(p.reblog_of_id))
+            if p.reblog_of_id is not None else p for p in shown]
 
 
 async def insert_post(conn: Any, values: dict[str, Any]) -> int | None:
@@ -65,17 +95,36 @@ async def insert_post(conn: Any, values: dict[str, Any]) -> int | None:
     post_id: int | None = await conn.fetchval(
         """INSERT INTO posts (uri, author_member_id, author_remote_id, visibility,
                               content_html, summary, sensitive, in_reply_to_id,
-                              in_reply_to_uri, context_uri, url, recipients, published_at)
+                              in_reply_to_uri, context_uri, url, recipients, published_at,
+                              language)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
-                   coalesce($13, now()))
+                   coalesce($13, now()), $14)
            ON CONFLICT (uri) DO NOTHING RETURNING id""",
         values.get("uri"), values.get("author_member_id"), values.get("author_remote_id"),
         values["visibility"].value, values["content_html"], values.get("summary", ""),
         values.get("sensitive", False), values.get("in_reply_to_id"),
         values.get("in_reply_to_uri"), values.get("context_uri"), values.get("url"),
         list(values.get("recipients", ())), values.get("published_at"),
+        values.get("language"),
     )
+    if post_id is not None and values.get("tags"):
+        await set_post_tags(conn, post_id, values["tags"])
     return post_id
+
+
+async def set_post_tags(conn: Any, post_id: int, names: Sequence[str]) -> None:
+    """The post's hashtags (case-folded, without '#'), replacing any it had."""
+    # Two statements: in one WITH, the DELETE and the INSERT see the same
+    # snapshot, so a tag the post keeps across an edit would be deleted and
+    # its re-insert skipped as a conflict.
+    wanted = sorted({n.casefold() for n in names})
+    await conn.execute(
+        "DELETE FROM post_tags WHERE post_id = $1 AND NOT (name = ANY($2::text[]))",
+        post_id, wanted)
+    await conn.execute(
+        """INSERT INTO post_tags (name, post_id)
+           SELECT n, $1 FROM unnest($2::text[]) AS n ON CONFLICT DO NOTHING""",
+        post_id, wanted)
 
 
 async def update_post(
@@ -92,12 +141,46 @@ async def update_post(
 
 async def get_post(conn: Any, post_id: int) -> Post | None:
     row = await conn.fetchrow(_POST_SELECT + " WHERE p.id = $1", post_id)
-    return _post(row) if row else None
+    return (await _with_reblogs(conn, [row]))[0] if row else None
 
 
 async def get_post_by_uri(conn: Any, uri: str) -> Post | None:
     row = await conn.fetchrow(_POST_SELECT + " WHERE p.uri = $1", uri)
-    return _post(row) if row else None
+    return (await _with_reblogs(conn, [row]))[0] if row else None
+
+
+async def insert_boost(
+    conn: Any, post_id: int, visibility: str, *, member_id: int | None = None,
+    remote_id: int | None = None, uri: str | None = None, published_at: datetime | None = None,
+) -> int | None:
+    """A boost of ``post_id``; its id, or None when this actor has boosted it
+    already (or a post with that uri exists)."""
+    boost_id: int | None = await conn.fetchval(
+        """INSERT INTO posts (uri, author_member_id, author_remote_id, visibility,
+                              content_html, reblog_of_id, published_at)
+           VALUES ($1, $2, $3, $4, '', $5, coalesce($6, now()))
+           ON CONFLICT DO NOTHING RETURNING id""",
+        uri, member_id, remote_id, visibility, post_id, published_at,
+    )
+    return boost_id
+
+
+async def boost_by_member(conn: Any, post_id: int, member_id: int) -> Post | None:
+    """The member's boost of ``post_id``, if any."""
+    row = await conn.fetchrow(
+        _POST_SELECT + " WHERE p.reblog_of_id = $1 AND p.author_member_id = $2",
+        post_id, member_id)
+    return (await _with_reblogs(conn, [row]))[0] if row else None
+
+
+async def delete_remote_boost(conn: Any, uri: str, remote_id: int) -> bool:
+    """Remove the remote actor's boost whose Announce had id ``uri``."""
+    result: str = await conn.execute(
+        """DELETE FROM posts WHERE uri = $1 AND author_remote_id = $2
+             AND reblog_of_id IS NOT NULL""",
+        uri, remote_id,
+    )
+    return result != "DELETE 0"
 
 
 async def delete_post(conn: Any, post_id: int) -> None:
@@ -116,37 +199,17 @@ async def is_tombstoned(conn: Any, uri: str) -> bool:
     ))
 
 
-async def home_timeline(
-    conn: Any, member_id: int, member_uri: str, limit: int, max_id: int | None
-) -> list[Post]:
-    """The member's own posts and what those they follow wrote, newest first."""
-    rows = await conn.fetch(
-        _POST_SELECT + f"""
-        WHERE {_VISIBLE_TO}
-          AND (p.author_member_id = $1
-               OR p.visibility = 'direct'
-               OR EXISTS (SELECT 1 FROM follows f
-                          WHERE f.follower_member_id = $1 AND f.state = 'accepted'
-                            AND (f.followed_member_id = p.author_member_id
-                                 OR f.followed_remote_id = p.author_remote_id)))
-          AND ($4::bigint IS NULL OR p.id < $4)
-        ORDER BY p.id DESC LIMIT $3""",
-        member_id, member_uri, limit, max_id,
-    )
-    return [_post(row) for row in rows]
-
-
 async def member_posts(
     conn: Any, author_id: int, viewer_id: int | None, viewer_uri: str | None, limit: int,
 ) -> list[Post]:
-    """A member's posts that the viewer (None: a visitor) may see."""
+    """A member's posts and boosts that the viewer (None: a visitor) may see."""
     rows = await conn.fetch(
         _POST_SELECT + f"""
         WHERE p.author_member_id = $3 AND {_VISIBLE_TO}
         ORDER BY p.id DESC LIMIT $4""",
         viewer_id, viewer_uri, author_id, limit,
     )
-    return [_post(row) for row in rows]
+    return await _with_reblogs(conn, rows)
 
 
 async def visible_to(
@@ -160,7 +223,8 @@ async def visible_to(
 
 async def replies_to(conn: Any, post_ids: Sequence[int]) -> list[Post]:
     rows = await conn.fetch(
-        _POST_SELECT + " WHERE p.in_reply_to_id = ANY($1::bigint[]) ORDER BY p.id",
+        _POST_SELECT + """ WHERE p.in_reply_to_id = ANY($1::bigint[])
+                           AND p.reblog_of_id IS NULL ORDER BY p.id""",
         list(post_ids),
     )
     return [_post(row) for row in rows]
@@ -227,7 +291,8 @@ async def fetchable_by_remote(
 async def public_posts_of_member(
     conn: Any, author_id: int, limit: int, max_id: int | None
 ) -> list[Post]:
-    """A member's public posts (not unlisted), newest first, below ``max_id``."""
+    """A member's public posts and boosts (not unlisted), newest first, below
+    ``max_id``; a boost comes with the post it boosts."""
     rows = await conn.fetch(
         _POST_SELECT + """
         WHERE p.author_member_id = $1 AND p.visibility = 'public'
@@ -235,7 +300,7 @@ async def public_posts_of_member(
         ORDER BY p.id DESC LIMIT $2""",
         author_id, limit, max_id,
     )
-    return [_post(row) for row in rows]
+    return await _with_reblogs(conn, rows)
 
 
 async def count_public_posts_of_member(conn: Any, author_id: int) -> int:
@@ -248,6 +313,6 @@ async def count_public_posts_of_member(conn: Any, author_id: int) -> int:
 
 async def count_local_posts(conn: Any) -> int:
     count: int = await conn.fetchval(
-        "SELECT count(*) FROM posts WHERE author_member_id IS NOT NULL"
+        "SELECT count(*) FROM posts WHERE author_member_id IS NOT NULL AND reblog_of_id IS NULL"
     )
     return count

@@ -55,7 +55,10 @@ async def reactions_among(
         return set()
     rows = await conn.fetch(
         """SELECT kind, post_id FROM reactions
-           WHERE actor_member_id = $1 AND post_id = ANY($2::bigint[])""",
+           WHERE actor_member_id = $1 AND post_id = ANY($2::bigint[])
+           UNION ALL
+           SELECT 'boost', reblog_of_id FROM posts
+           WHERE author_member_id = $1 AND reblog_of_id = ANY($2::bigint[])""",
         member_id, list(post_ids),
     )
     return {(row["kind"], row["post_id"]) for row in rows}
@@ -71,3 +74,20 @@ async def visible_replies(
         viewer_id, viewer_uri, post_id,
     )
     return [_post(row) for row in rows]
+
+
+async def member_follows_of_remote(conn: Any, remote_id: int) -> list[tuple[Follow, Member]]:
+    """Follows (pending or accepted) of a remote actor by active members here."""
+    rows = await conn.fetch(
+        f"""SELECT {_JOINED} FROM follows f JOIN members m ON m.id = f.follower_member_id
+            WHERE f.followed_remote_id = $1 AND m.status = 'active'
+            ORDER BY f.id""",
+        remote_id,
+    )
+    return [
+        (Follow(row["follow_id"], row["follow_uri"],
+                Party(row["follower_member_id"], row["follower_remote_id"]),
+                Party(row["followed_member_id"], row["followed_remote_id"]),
+                row["state"]), _member(row))
+        for row in rows
+    ]

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from recovery import members, sessions
 from recovery.errors import InvalidInput
+from web import leaving
 from web.http import (
     clear_session_cookie,
     connection,
@@ -20,6 +21,7 @@ from web.http import (
     session_token,
     transaction,
 )
+from web.social import Site
 
 
 async def _settings_page(
@@ -88,8 +90,9 @@ async def delete_account(request: Request) -> Response:
     data = await form(request)
     try:
         async with transaction(request) as conn:
-            await members.delete_account(
-                conn, member.id, field(data, "delete_password"), field(data, "confirm")
+            await leaving.delete_account(
+                conn, Site.of(request), member.id, field(data, "delete_password"),
+                field(data, "confirm"),
             )
     except InvalidInput as exc:
         name = "delete_password" if exc.field == "current_password" else exc.field

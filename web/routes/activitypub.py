@@ -18,7 +18,14 @@ either. A signature that does not verify (another path, method or host,
 a stale date, an unknown or blocked key, RELIABILITY.md 7-11) gives no
 authority and no error: the request is simply anonymous, and public posts
 stay public. Answers that only a signer may see are marked ``no-store`` so
-no shared cache hands them on.
+no shared cache hands them on. The signer's key is looked up, fetched and
+stored without a pooled connection held across the fetch (RELIABILITY.md 38).
+
+Accept (web/negotiation.py, RELIABILITY.md 35): posts send browsers to
+their page; the collections and the instance actor's outbox answer
+ActivityStreams to any client that accepts it, and send one that accepts
+HTML alone to the profile (or about) page; an Accept header that allows
+neither gets 406.
 """
 
 from __future__ import annotations
@@ -27,24 +34,28 @@ import dataclasses
 import logging
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from federation import vocab
 from federation.addresses import is_blocked, origin_of, same_origin
 from federation.errors import FederationError, SignatureError
+from federation.objects import Attachment
 from federation.signatures import key_id_of, verify_any
-from inbox.remote import RemoteFetcher, resolve_key
+from inbox.receive import revive_host
+from inbox.remote import Connect, RemoteFetcher, fetch_and_store_key, resolve_key
 from outbox import activities, uris
-from recovery import follows, members, peers, posts
+from recovery import follows, media, members, peers, posts
 from recovery.errors import NotFound
 from recovery.models import Member, Post, RemoteActor, RemoteKey, Visibility
-from web.http import accepts_activity_json, connection
+from web.http import connection
+from web.negotiation import negotiated
 from web.routes.actors import activity_json
-from web.routes.inbox import shared_inbox
+from web.routes.inbox import receive_cache, shared_inbox
 
 log = logging.getLogger(__name__)
 
@@ -54,80 +65,112 @@ _USERNAME = re.compile(r"[A-Za-z0-9_]{1,30}")
 _POST_ID = re.compile(r"[0-9]{1,18}")
 _OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
 
-Builder = Callable[[str, Member, Post, list[str]], dict[str, Any]]
+Builder = Callable[[str, Member, Post, list[str], list[Attachment]], dict[str, Any]]
 
 
 # -- posts ---------------------------------------------------------------------
 
 async def post_object(request: Request) -> Response:
     """GET /users/NAME/posts/ID: the Note."""
-    return await _post(request, activities.note)
+    return await _post(request, activities.as_object)
 
 
 async def post_activity(request: Request) -> Response:
     """GET /users/NAME/posts/ID/activity: the Create that carried it."""
-    return await _post(request, activities.create)
+    return await _post(request, activities.as_activity)
 
 
 async def _post(request: Request, build: Builder) -> Response:
     username, post_id = request.path_params["username"], request.path_params["post_id"]
     if not (_USERNAME.fullmatch(username) and _POST_ID.fullmatch(post_id)):
         return _not_found()
-    if not accepts_activity_json(request):
-        return RedirectResponse(f"/@{username}/{post_id}", status_code=303,
-                                headers={"vary": "Accept"})
+    page = f"/@{username}/{post_id}"
+    if (other := negotiated(request, page, page_first=True)) is not None:
+        return other
+    viewer = await _signer(request)  # before the lookup, and no connection held meanwhile
     async with connection(request) as conn:
-        viewer = await _signer(request, conn)
         try:
             member = await members.get_profile(conn, username)
             post = await posts.fetched_remotely(conn, member, int(post_id), viewer)
+            attached = await media.federated(conn, _base(request), post.id)
         except NotFound:
             return _not_found()
-    response = activity_json(build(_base(request), member, post, list(post.recipients)))
+    response = activity_json(build(_base(request), member, post, list(post.recipients),
+                                   attached))
     if post.visibility not in _OPEN:
         response.headers["cache-control"] = "private, no-store"
     return response
 
 
-async def _signer(request: Request, conn: Any) -> RemoteActor | None:
+async def _signer(request: Request) -> RemoteActor | None:
     """The remote actor whose signature on this GET verifies; None when it
-    is unsigned or the signature gives no authority (logged, never an error)."""
+    is unsigned or the signature gives no authority (logged, never an error).
+    The signer's key is looked up, and fetched when needed, with no pooled
+    connection held across the fetch (RELIABILITY.md 38)."""
     headers = {name.lower(): value for name, value in request.headers.items()}
     if "signature" not in headers and "signature-input" not in headers:
         return None
     try:
-        key = await _verified_key(request, conn, headers)
+        return await _verified_signer(request, headers)
     except FederationError as exc:
         log.info("signed %s %s taken as anonymous: %s", request.method, request.url.path,
                  exc.reason)
         return None
-    return await peers.by_uri(conn, key.owner) if key is not None else None
 
 
-async def _verified_key(request: Request, conn: Any, headers: dict[str, str]) -> RemoteKey | None:
+async def _verified_signer(request: Request, headers: dict[str, str]) -> RemoteActor | None:
     settings = request.app.state.settings
     key_id = key_id_of(headers)
     if same_origin(key_id, settings.url):
         return None  # our own members read through the pages and the API
-    blocked = await peers.blocked_domains(conn)
-    if is_blocked(origin_of(key_id)[1], blocked):
-        raise SignatureError("the key is on a blocked domain")  # and nothing is fetched
+    query = f"?{request.url.query}" if request.url.query else ""
+    url = f"{settings.url}{request.url.path}{query}"  # our own origin, never the Host header
+
+    def verify(key: RemoteKey) -> None:
+        verify_any(request.method, url, headers, None, lambda _key_id: key.public_key_pem)
+
+    connect = partial(connection, request)
+    async with connect() as conn:
+        blocked = await peers.blocked_domains(conn)
+        if is_blocked(origin_of(key_id)[1], blocked):
+            raise SignatureError("the key is on a blocked domain")  # and nothing is fetched
+        known = await peers.key(conn, key_id)
+        if known is not None and _verifies(verify, known):
+            return await _signer_of(conn, request, known)
     fetcher: RemoteFetcher = request.app.state.fetcher
     fetcher = dataclasses.replace(
         fetcher, policy=dataclasses.replace(fetcher.policy, blocked_domains=blocked))
-    query = f"?{request.url.query}" if request.url.query else ""
-    url = f"{settings.url}{request.url.path}{query}"  # our own origin, never the Host header
-    key = await resolve_key(conn, fetcher, key_id, refresh=False)
+    key = await _fetched_key(connect, fetcher, key_id, known)
+    if known is not None and key.public_key_pem == known.public_key_pem:
+        verify(known)  # raises why it does not verify
+    verify(key)
+    async with connect() as conn:
+        return await _signer_of(conn, request, key)
+
+
+async def _fetched_key(
+    connect: Connect, fetcher: RemoteFetcher, key_id: str, known: RemoteKey | None
+) -> RemoteKey:
+    """Unknown: fetched. Known but failing: a rotated key is fetched again,
+    at most once a minute (RELIABILITY.md 12)."""
+    if known is None:
+        return await fetch_and_store_key(connect, fetcher, key_id)
+    return await resolve_key(connect, fetcher, key_id, refresh=True, cached=known)
+
+
+def _verifies(verify: Callable[[RemoteKey], None], key: RemoteKey) -> bool:
     try:
-        verify_any(request.method, url, headers, None, lambda _key_id: key.public_key_pem)
-    except SignatureError:
-        # A rotated key is fetched again, at most once a minute (RELIABILITY.md 12).
-        fresh = await resolve_key(conn, fetcher, key_id, refresh=True)
-        if fresh.public_key_pem == key.public_key_pem:
-            raise
-        verify_any(request.method, url, headers, None, lambda _key_id: fresh.public_key_pem)
-        key = fresh
-    return key
+        verify(key)
+    except FederationError:
+        return False
+    return True
+
+
+async def _signer_of(conn: Any, request: Request, key: RemoteKey) -> RemoteActor | None:
+    """The key's owner, once its signature verified; its host, if our
+    deliveries gave up on it, is available again (RELIABILITY.md 43)."""
+    await revive_host(conn, receive_cache(request), key.key_id)
+    return await peers.by_uri(conn, key.owner)
 
 
 # -- a member's collections ----------------------------------------------------
@@ -142,6 +185,8 @@ async def outbox(request: Request) -> Response:
     Unlisted posts are still delivered to followers and can be fetched one by
     one by whoever has their address. Followers-only, direct and community
     posts are never listed, whoever asks and whatever they sign."""
+    if (other := negotiated(request, _profile(request), page_first=False)) is not None:
+        return other
     base = _base(request)
     page = request.query_params.get("page") == "true"
     raw_max_id = request.query_params.get("max_id")
@@ -166,7 +211,7 @@ def _outbox_page(
     shown = listed[:PAGE_SIZE]
     items = []
     for post in shown:
-        create = activities.create(base, member, post, list(post.recipients))
+        create = activities.as_activity(base, member, post, list(post.recipients))
         create.pop("@context", None)
         items.append(create)
     suffix = f"&max_id={max_id}" if max_id is not None else ""
@@ -197,6 +242,8 @@ async def following(request: Request) -> Response:
 
 
 async def _graph(request: Request, which: str) -> Response:
+    if (other := negotiated(request, _profile(request), page_first=False)) is not None:
+        return other
     async with connection(request) as conn:
         member = await _member(conn, request.path_params["username"])
         if member is None:
@@ -211,6 +258,8 @@ async def _graph(request: Request, which: str) -> Response:
 
 async def instance_outbox(request: Request) -> Response:
     """GET /actor/outbox: the instance actor publishes nothing."""
+    if (other := negotiated(request, "/about", page_first=False)) is not None:
+        return other
     return activity_json(_collection(f"{_base(request)}/actor/outbox", 0, items=[]))
 
 
@@ -242,6 +291,12 @@ async def _member(conn: Any, username: str) -> Member | None:
         return await members.get_profile(conn, username)
     except NotFound:
         return None
+
+
+def _profile(request: Request) -> str:
+    """The member's profile page, for a browser at one of their collections."""
+    username = request.path_params["username"]
+    return f"/@{username}" if _USERNAME.fullmatch(username) else "/"
 
 
 def _base(request: Request) -> str:

@@ -30,7 +30,8 @@ from inbox.remote import RemoteFetcher
 from recovery import actors as recovery_actors
 from recovery import community, store
 from recovery.errors import HearthError, InvalidInput, NotFound, PermissionDenied, RateLimited
-from web import database, filters
+from web import api, database, filters
+from web.api.cors import Cors
 from web.http import DatabaseUnavailable, LoginRequired, login_redirect, render
 from web.routes import (
     account,
@@ -45,9 +46,13 @@ from web.routes import (
     posts,
     timeline,
 )
+from web.routes import media as media_routes
+from web.routes import notifications as notification_routes
+from web.routes import progress as progress_routes
 from web.routes.discovery import hearth_version
 from web.security import BodyLimit, SecurityHeaders, Signer
 from web.settings import Settings
+from web.streams import Hub
 from web.workers import JobContext, run_forever
 
 log = logging.getLogger(__name__)
@@ -108,9 +113,11 @@ def create_app(
             context = JobContext(http_client, settings, stop, app.state.fetcher)
             background = (asyncio.create_task(run_forever(pool, stop, context=context))
                           if workers else None)
+            await app.state.hub.start(pool)
             try:
                 yield
             finally:
+                await app.state.hub.stop()
                 stop.set()
                 if background is not None:
                     await background
@@ -122,14 +129,19 @@ def create_app(
         routes=[
             *pages.routes, *auth.routes, *account.routes, *moderation.routes,
             *discovery.routes, *actors.routes, *inbox.routes, *activitypub.routes,
-            *timeline.routes, *posts.routes, *follows.routes,
+            *timeline.routes, *posts.routes, *follows.routes, *api.routes,
+            *progress_routes.routes, *notification_routes.routes, *media_routes.routes,
             Mount("/static", StaticFiles(packages=[("web", "static")]), name="static"),
         ],
-        middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit, limit=BODY_LIMIT)],
+        middleware=[Middleware(Cors), Middleware(SecurityHeaders),
+                    Middleware(BodyLimit, limit=BODY_LIMIT,
+                               larger=dict.fromkeys(media_routes.UPLOAD_PATHS,
+                                                    media_routes.UPLOAD_BODY_LIMIT))],
         exception_handlers=_exception_handlers(),
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.hub = Hub(url, settings.url)  # streaming: started by the lifespan
     app.state.templates = Jinja2Templates(env=_template_env())
     return app
 
@@ -214,6 +226,8 @@ def _exception_handlers() -> dict[Any, Any]:
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+        if _wants_json(request):
+            return JSONResponse({"error": "Something went wrong on our side."}, status_code=500)
         return PlainTextResponse(
             "Something went wrong on our side. It has been logged; please try again.",
             status_code=500,
@@ -222,6 +236,7 @@ def _exception_handlers() -> dict[Any, Any]:
     handlers: dict[Any, Any] = {
         HTTPException: http_error,
         HearthError: domain_error,
+        **api.EXCEPTION_HANDLERS,
         LoginRequired: login_required,
         Exception: server_error,
     }

@@ -43,6 +43,12 @@ class Settings:
     )
     # True when no URL was configured and it follows the listening port.
     url_from_port: bool = False
+    # OAuth's password grant (apps that log in with username and password).
+    oauth_password_grant: bool = True
+    # Uploaded images, avatars and headers (HEARTH_MEDIA_DIR); None: data_dir/media.
+    media_dir: Path | None = None
+    # Uploaded images larger than this many pixels on a side are scaled down.
+    media_max_side: int = 1920
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -65,6 +71,14 @@ class Settings:
             values["allow_private_network"] = _flag(
                 "HEARTH_ALLOW_PRIVATE_NETWORK", env["HEARTH_ALLOW_PRIVATE_NETWORK"]
             )
+        if "HEARTH_OAUTH_PASSWORD_GRANT" in env:
+            values["oauth_password_grant"] = _flag(
+                "HEARTH_OAUTH_PASSWORD_GRANT", env["HEARTH_OAUTH_PASSWORD_GRANT"]
+            )
+        if env.get("HEARTH_MEDIA_DIR"):
+            values["media_dir"] = Path(env["HEARTH_MEDIA_DIR"])
+        if env.get("HEARTH_MEDIA_MAX_SIDE"):
+            values["media_max_side"] = env["HEARTH_MEDIA_MAX_SIDE"]
         if env.get("HEARTH_HOST"):
             values["host"] = env["HEARTH_HOST"]
         if env.get("HEARTH_PORT"):
@@ -95,6 +109,10 @@ class Settings:
             values["registration"] = _registration(values["registration"])
         if "port" in values:
             values["port"] = _port(values["port"])
+        if values.get("media_dir") is not None:
+            values["media_dir"] = Path(values["media_dir"])
+        if "media_max_side" in values:
+            values["media_max_side"] = _media_max_side(values["media_max_side"])
         if "instance_name" in values:
             name = str(values["instance_name"]).strip()
             if not name or len(name) > 80:
@@ -112,6 +130,11 @@ class Settings:
     @property
     def secure_cookies(self) -> bool:
         return self.url.startswith("https://")
+
+    @property
+    def media_path(self) -> Path:
+        """Where uploaded media files are kept."""
+        return self.media_dir if self.media_dir is not None else self.data_dir / "media"
 
     @property
     def domain(self) -> str:
@@ -176,6 +199,16 @@ def _port(raw: object) -> int:
     if not 0 <= port <= 65535:
         raise ConfigError(f"HEARTH_PORT (serve --port) must be 0 to 65535 (got {port})")
     return port
+
+
+def _media_max_side(raw: object) -> int:
+    try:
+        side = int(str(raw))
+    except ValueError:
+        side = 0
+    if not 64 <= side <= 8192:
+        raise ConfigError(f"HEARTH_MEDIA_MAX_SIDE must be 64 to 8192 pixels (got {raw!r})")
+    return side
 
 
 def _read_file(name: str, path: str, parse: Any) -> Any:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from recovery import invites, members
+from recovery import invites, members, reports
 from recovery.errors import InvalidInput
 from recovery.models import Member, Role, Status
 from web.http import connection, field, form, render, require_member, transaction
@@ -28,8 +28,9 @@ async def _page(request: Request, status_code: int = 200, **context: Any) -> Res
         pending = await members.list_members(conn, Status.PENDING)
         usable = await invites.list_usable(conn)
         everyone = await members.list_members(conn)
+        open_reports = await reports.open_reports(conn)
     return await render(request, "moderation.html", {
-        "pending": pending, "invites": usable, "members": everyone,
+        "pending": pending, "invites": usable, "members": everyone, "reports": open_reports,
         "roles": [r.value for r in Role], "errors": {}, **context,
     }, status_code=status_code)
 

@@ -1,0 +1,235 @@
+"""SQL for timelines: the home feed (precomputed on write, see ``home_feed``
+in schema.sql), this community's public posts, posts with a hashtag, and a
+member's direct conversations. Every query applies the one visibility rule
+(``_VISIBLE_TO`` of store/posts.py) and leaves out accounts the member
+blocked or muted and members who blocked them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from recovery.models import Party, Post
+from recovery.status_models import ListPage
+from recovery.store import paging
+from recovery.store.posts import _POST_SELECT, _VISIBLE_TO, _with_reblogs
+
+__all__ = [
+    "conversation_threads", "home_posts", "mark_conversation", "parties_by_uris", "posts_by_ids",
+    "public_posts", "tag_exists", "tag_posts", "tag_uses", "thread_of_direct",
+]
+
+
+_NO_ID = 2**63 - 1  # above every id
+
+
+def _unsilenced(alias: str) -> str:
+    """Post ``alias`` is by nobody the member ($1) blocked or muted (a mute
+    that has not expired), nor by a member who blocked them. (One scalar
+    subquery: as NOT EXISTS anti-joins, planning the home query took 2 ms,
+    several times its execution.)"""
+    return f"""NOT (SELECT
+        EXISTS (SELECT 1 FROM blocks b WHERE b.member_id = $1::bigint
+                AND (b.blocked_member_id = {alias}.author_member_id
+                     OR b.blocked_remote_id = {alias}.author_remote_id))
+        OR EXISTS (SELECT 1 FROM blocks b WHERE b.blocked_member_id = $1::bigint
+                   AND b.member_id = {alias}.author_member_id)
+        OR EXISTS (SELECT 1 FROM mutes u WHERE u.member_id = $1::bigint
+                   AND (u.muted_member_id = {alias}.author_member_id
+                        OR u.muted_remote_id = {alias}.author_remote_id)
+                   AND (u.expires_at IS NULL OR u.expires_at > now())))"""
+
+
+# The post and, for a boost, the boosted post's author too.
+_UNSILENCED = f"""({_unsilenced("p")}
+    AND (p.reblog_of_id IS NULL OR (
+            SELECT {_unsilenced("o")} FROM posts o WHERE o.id = p.reblog_of_id)))"""
+
+
+async def home_posts(
+    conn: Any, member_id: int, member_uri: str, page: ListPage,
+) -> list[Post]:
+    """The member's home timeline: their own posts and boosts, what those they
+    follow wrote or boosted, and direct posts that name them; newest first
+    (a boost at the time of the boost)."""
+    rows = await conn.fetch(
+        _POST_SELECT + f""" JOIN home_feed h ON h.post_id = p.id
+        WHERE h.member_id = $1 AND h.post_id < $4 AND h.post_id > $5
+          AND {_VISIBLE_TO} AND {_UNSILENCED}"""
+        + paging.order("h.post_id", page) + " LIMIT $3",
+        member_id, member_uri, page.limit, *_range(page))
+    return await _with_reblogs(conn, paging.newest_first(rows, page))
+
+
+def _range(page: ListPage) -> tuple[int, int]:
+    """The page's bounds as plain values (below, above): with no NULLs to
+    test, PostgreSQL keeps one generic plan for the query after a few runs,
+    instead of planning it anew each time (which cost more than running it)."""
+    return (page.max_id if page.max_id is not None else _NO_ID,
+            max(page.since_id or 0, page.min_id or 0))
+
+
+# Not a reply, or a reply to the author's own post (a thread), as Mastodon's
+# public timeline shows.
+_NOT_A_REPLY_TO_OTHERS = """
+    (p.in_reply_to_id IS NULL AND p.in_reply_to_uri IS NULL
+     OR EXISTS (SELECT 1 FROM posts q WHERE q.id = p.in_reply_to_id
+                AND q.author_member_id IS NOT DISTINCT FROM p.author_member_id
+                AND q.author_remote_id IS NOT DISTINCT FROM p.author_remote_id))"""
+
+
+async def public_posts(
+    conn: Any, member_id: int | None, member_uri: str | None, page: ListPage, *,
+    local: bool, remote: bool,
+) -> list[Post]:
+    """Public (and, for members, community-only) posts, boosts and replies to
+    others left out, from members here (``local``), remote actors
+    (``remote``) or both."""
+    rows = await conn.fetch(
+        _POST_SELECT + f"""
+        WHERE p.visibility IN ('public', 'community') AND p.reblog_of_id IS NULL
+          AND {_VISIBLE_TO} AND {_UNSILENCED} AND {_NOT_A_REPLY_TO_OTHERS}
+          AND ($4::boolean OR p.author_member_id IS NULL)
+          AND ($5::boolean OR p.author_remote_id IS NULL)"""
+        + paging.bounds("p.id", 6) + paging.order("p.id", page) + " LIMIT $3",
+        member_id, member_uri, page.limit, local, remote, *paging.values(page))
+    return await _with_reblogs(conn, paging.newest_first(rows, page))
+
+
+async def tag_posts(
+    conn: Any, member_id: int | None, member_uri: str | None, page: ListPage, *,
+    any_of: Sequence[str], all_of: Sequence[str], none_of: Sequence[str],
+    local: bool, remote: bool,
+) -> list[Post]:
+    """Public (and, for members, community-only) posts with any of the tags
+    ``any_of``, all of ``all_of`` and none of ``none_of`` (names case-folded)."""
+    rows = await conn.fetch(
+        _POST_SELECT + f"""
+        WHERE p.id IN (SELECT t.post_id FROM post_tags t WHERE t.name = ANY($4::text[]))
+          AND NOT EXISTS (SELECT 1 FROM unnest($5::text[]) AS n (name)
+                          WHERE NOT EXISTS (SELECT 1 FROM post_tags t
+                                            WHERE t.post_id = p.id AND t.name = n.name))
+          AND NOT EXISTS (SELECT 1 FROM post_tags t
+                          WHERE t.post_id = p.id AND t.name = ANY($6::text[]))
+          AND p.visibility IN ('public', 'community') AND p.reblog_of_id IS NULL
+          AND {_VISIBLE_TO} AND {_UNSILENCED}
+          AND ($7::boolean OR p.author_member_id IS NULL)
+          AND ($8::boolean OR p.author_remote_id IS NULL)"""
+        + paging.bounds("p.id", 9) + paging.order("p.id", page) + " LIMIT $3",
+        member_id, member_uri, page.limit, list(any_of), list(all_of), list(none_of),
+        local, remote, *paging.values(page))
+    return await _with_reblogs(conn, paging.newest_first(rows, page))
+
+
+async def tag_uses(conn: Any, name: str, since: date) -> list[tuple[date, int, int]]:
+    """(day, posts, distinct authors) with the tag per day since ``since``
+    (public and community posts of members here only: what the tag feed shows)."""
+    rows = await conn.fetch(
+        """SELECT (p.published_at AT TIME ZONE 'UTC')::date AS day, count(*) AS uses,
+                  count(DISTINCT (p.author_member_id, p.author_remote_id)) AS accounts
+           FROM post_tags t JOIN posts p ON p.id = t.post_id
+           WHERE t.name = $1 AND p.visibility IN ('public', 'community')
+             AND p.published_at >= $2::date
+           GROUP BY 1 ORDER BY 1 DESC""", name, since)
+    return [(r["day"], r["uses"], r["accounts"]) for r in rows]
+
+
+async def tag_exists(conn: Any, name: str) -> bool:
+    return bool(await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM post_tags WHERE name = $1)", name))
+
+
+# -- conversations ------------------------------------------------------------------
+
+# Direct posts the member ($1, URI $2) wrote or is named in, each with the
+# first post of its thread (replies followed up, at most 100 steps): the
+# thread's first post names the conversation.
+_THREADS = f"""
+    WITH RECURSIVE mine AS (
+        SELECT p.id FROM posts p
+        WHERE p.visibility = 'direct' AND p.reblog_of_id IS NULL
+          AND (p.author_member_id = $1 OR p.recipients @> ARRAY[$2::text])
+          AND {_UNSILENCED}
+    ), up (post_id, id, parent, depth) AS (
+        SELECT m.id, p.id, p.in_reply_to_id, 0 FROM mine m JOIN posts p ON p.id = m.id
+        UNION ALL
+        SELECT up.post_id, p.id, p.in_reply_to_id, up.depth + 1
+        FROM up JOIN posts p ON p.id = up.parent WHERE up.depth < 100
+    ), rooted AS (
+        SELECT DISTINCT ON (post_id) post_id, id AS root
+        FROM up ORDER BY post_id, depth DESC
+    ), threads AS (
+        SELECT r.root, max(r.post_id) AS last_id FROM rooted r GROUP BY r.root
+    )"""
+
+
+async def conversation_threads(
+    conn: Any, member_id: int, member_uri: str, page: ListPage,
+) -> list[tuple[int, int, bool]]:
+    """(conversation id = first post's id, last post id, unread) of the
+    member's conversations not removed since their last post, the newest
+    last post first; paged by the last post's id, as Mastodon pages them."""
+    rows = await conn.fetch(
+        _THREADS + """
+        SELECT t.root, t.last_id,
+               (lp.author_member_id IS DISTINCT FROM $1
+                AND t.last_id > coalesce(c.read_up_to, 0)) AS unread
+        FROM threads t JOIN posts lp ON lp.id = t.last_id
+        LEFT JOIN conversation_marks c ON c.member_id = $1 AND c.root_post_id = t.root
+        WHERE t.last_id > coalesce(c.removed_up_to, 0)"""
+        + paging.bounds("t.last_id", 4) + paging.order("t.last_id", page) + " LIMIT $3",
+        member_id, member_uri, page.limit, *paging.values(page))
+    return [(r["root"], r["last_id"], r["unread"]) for r in paging.newest_first(rows, page)]
+
+
+async def thread_of_direct(
+    conn: Any, member_id: int, member_uri: str, root_id: int,
+) -> int | None:
+    """The last post id of the member's conversation ``root_id``, or None when
+    they have no such conversation."""
+    last: int | None = await conn.fetchval(
+        _THREADS + " SELECT last_id FROM threads WHERE root = $3",
+        member_id, member_uri, root_id)
+    return last
+
+
+async def mark_conversation(
+    conn: Any, member_id: int, root_id: int, *, read_up_to: int | None = None,
+    removed_up_to: int | None = None,
+) -> None:
+    """Record that the member read (or removed) the conversation up to a post."""
+    await conn.execute(
+        """INSERT INTO conversation_marks (member_id, root_post_id, read_up_to, removed_up_to)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (member_id, root_post_id) DO UPDATE SET
+               read_up_to = greatest(conversation_marks.read_up_to, EXCLUDED.read_up_to),
+               removed_up_to = greatest(conversation_marks.removed_up_to,
+                                        EXCLUDED.removed_up_to)""",
+        member_id, root_id, read_up_to, removed_up_to)
+
+
+async def parties_by_uris(
+    conn: Any, uris: Sequence[str], local_prefix: str,
+) -> dict[str, Party]:
+    """The members (actor URI ``local_prefix`` + username) and known remote
+    actors these actor URIs name, by URI."""
+    if not uris:
+        return {}
+    rows = await conn.fetch(
+        """SELECT u AS uri, m.id AS member_id, NULL::bigint AS remote_id
+           FROM unnest($1::text[]) AS u
+           JOIN members m ON lower(m.username) = lower(substr(u, length($2) + 1))
+           WHERE left(u, length($2)) = $2 AND m.deleted_at IS NULL
+           UNION ALL
+           SELECT r.uri, NULL, r.id FROM remote_actors r
+           WHERE r.uri = ANY($1::text[]) AND r.gone_at IS NULL""",
+        list(uris), local_prefix)
+    return {r["uri"]: Party(r["member_id"], r["remote_id"]) for r in rows}
+
+
+async def posts_by_ids(conn: Any, post_ids: Sequence[int]) -> list[Post]:
+    """These posts (those that exist), in the order given."""
+    rows = await conn.fetch(_POST_SELECT + " WHERE p.id = ANY($1::bigint[])", list(post_ids))
+    found = {p.id: p for p in await _with_reblogs(conn, rows)}
+    return [found[i] for i in post_ids if i in found]

@@ -1,0 +1,46 @@
+"""Statuses as the caller sees them: only posts they may see (404 otherwise,
+exactly as for a post that does not exist), rendered with the caller's own
+flags (web.api.entities looks up favourited, bookmarked, pinned, muted)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from recovery.errors import NotFound
+from recovery.models import Member, Post
+from web.api import entities
+from web.api.http import ApiError
+from web.social import Site, visible_post
+
+NOT_FOUND = "Record not found"
+
+
+async def visible(conn: Any, site: Site, viewer: Member | None, post_id: int) -> Post:
+    try:
+        return await visible_post(conn, site, viewer, post_id)
+    except NotFound:
+        raise ApiError(404, NOT_FOUND) from None
+
+
+async def visible_target(conn: Any, site: Site, viewer: Member | None, post_id: int) -> Post:
+    """The post an action acts on: a boost stands for the post it boosts."""
+    post = await visible(conn, site, viewer, post_id)
+    if post.reblog_of_id is not None:
+        post = await visible(conn, site, viewer, post.reblog_of_id)
+    return post
+
+
+async def render(conn: Any, shown: Sequence[Post], viewer: Member | None,
+                 base_url: str) -> list[dict[str, Any]]:
+    """Status entities for ``shown``, in order, with the viewer's flags
+    (favourited, bookmarked, pinned, muted...)."""
+    return await entities.statuses(conn, list(shown), viewer, base_url)
+
+
+async def render_one(conn: Any, post: Post, viewer: Member | None,
+                     base_url: str) -> dict[str, Any]:
+    found = await render(conn, [post], viewer, base_url)
+    if not found:  # its author is gone: as if the post were
+        raise ApiError(404, NOT_FOUND)
+    return found[0]

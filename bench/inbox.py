@@ -423,6 +423,7 @@ async def _work(
     from web import database
     from web.app import _fetch_policy, _instance_signer
     from web.settings import Settings
+    from web.workers import INBOX_LANES
 
     settings = Settings.load({}, url=base, allow_private_network=True)
     queries = [0]  # statements sent, BEGIN/COMMIT/SAVEPOINT included
@@ -439,14 +440,20 @@ async def _work(
         async with make_client(_fetch_policy(settings)) as client:
             fetcher = RemoteFetcher(client, _fetch_policy(settings),
                                     _instance_signer(settings, keys.private_key_pem))
-            handled = 0
             queries[0] = 0
             start, cpu = time.perf_counter(), time.process_time()
-            while time.perf_counter() - start < limit_seconds:
-                claimed = await process_batch(pool, fetcher, settings.url, batch)
-                handled += claimed
-                if claimed == 0:
-                    break
+
+            async def lane(number: int) -> int:  # as web/workers.py's inbox job
+                handled = 0
+                while time.perf_counter() - start < limit_seconds:
+                    claimed = await process_batch(pool, fetcher, settings.url, batch,
+                                                  lane=number, lanes=INBOX_LANES)
+                    handled += claimed
+                    if claimed == 0:
+                        break
+                return handled
+
+            handled = sum(await asyncio.gather(*(lane(n) for n in range(INBOX_LANES))))
             return (handled, time.perf_counter() - start, time.process_time() - cpu,
                     queries[0])
     finally:
@@ -547,7 +554,7 @@ def _worker_round(run: Run) -> None:
     waiting = asyncio.run(_count(run.url, "SELECT count(*) FROM inbox_activities "
                                           "WHERE processed_at IS NULL"))
     logging.basicConfig(level=logging.INFO, stream=open(os.devnull, "w"))
-    print(f"Worker: process_batch({args.batch}) in a loop, pool of 4, over {waiting:,} rows; "
+    print(f"Worker: process_batch({args.batch}) in 2 lanes, pool of 4, over {waiting:,} rows; "
           f"a member follows {args.followed} of the {args.actors} actors")
     spy = _profile(os.getpid(), args.profile / "worker.txt", 8) if args.profile else None
     meter = CpuMeter(os.getpid(), run.tmp / "data")

@@ -62,21 +62,28 @@ class StoredActivity:
     attempts: int
 
 
-async def claim_activities(conn: Any, limit: int) -> list[StoredActivity]:
+async def claim_activities(
+    conn: Any, limit: int, lane: int = 0, lanes: int = 1,
+) -> list[StoredActivity]:
     """Claim up to ``limit`` unprocessed, due activities, oldest first. Each
     claim counts as an attempt and leases the row for LEASE: another worker
-    skips it meanwhile, and it comes back by itself if this one dies."""
+    skips it meanwhile, and it comes back by itself if this one dies.
+
+    With ``lanes`` > 1 only the activities of actors hashed to ``lane`` are
+    claimed: lanes of one process run side by side, and every activity of
+    one actor goes through the same lane, in order."""
     rows = await conn.fetch(
         """WITH due AS (
              SELECT id FROM inbox_activities
              WHERE processed_at IS NULL AND next_attempt_at <= now()
+               AND ($3 = 1 OR (hashtext(actor_uri)::bigint & 2147483647) % $3 = $4)
              ORDER BY id LIMIT $1
              FOR UPDATE SKIP LOCKED)
            UPDATE inbox_activities a
            SET attempts = a.attempts + 1, next_attempt_at = now() + $2::interval
            FROM due WHERE a.id = due.id
            RETURNING a.id, a.activity_id, a.actor_uri, a.activity_type, a.payload, a.attempts""",
-        limit, LEASE,
+        limit, LEASE, lanes, lane,
     )
     return sorted((StoredActivity(r["id"], r["activity_id"], r["actor_uri"],
                                   r["activity_type"], json.loads(r["payload"]), r["attempts"])

@@ -56,12 +56,16 @@ class Dropped(Exception):
     """An activity refused as it stands; ``reason`` is kept and logged."""
 
 
-async def process_batch(pool: Any, fetcher: RemoteFetcher, base_url: str, limit: int = 100) -> int:
-    """Claim up to ``limit`` due activities and process each; how many were
-    claimed (0: nothing to do)."""
+async def process_batch(
+    pool: Any, fetcher: RemoteFetcher, base_url: str, limit: int = 100,
+    *, lane: int = 0, lanes: int = 1,
+) -> int:
+    """Claim up to ``limit`` due activities (of the actors in ``lane`` of
+    ``lanes``, see ``store.claim_activities``) and process each; how many
+    were claimed (0: nothing to do)."""
     async with pool.acquire() as conn:
         async with conn.transaction():
-            claimed = await store.claim_activities(conn, limit)
+            claimed = await store.claim_activities(conn, limit, lane, lanes)
         if not claimed:
             return 0
         blocked = await peers.blocked_domains(conn)

@@ -116,3 +116,29 @@ def test_a_batch_whose_transaction_fails_keeps_nothing_and_comes_back(
     monkeypatch.setitem(handlers.HANDLERS, ("Create", "Note"), real)
     assert work() == 4
     assert _post_uris(db) == {f"{ALICE}/statuses/{n}" for n in (1, 2, 3, 4)}
+
+
+def test_lanes_split_the_inbox_by_actor_so_one_actors_activities_share_a_lane(db):
+    from inbox import store as inbox_store
+    from tests.conftest import run
+
+    actors = [f"https://peer{n}.example/users/u{n}" for n in range(12)]
+    for number in range(3):
+        for actor in actors:
+            deliver(db, activity("Like", f"{actor}/statuses/{number}", actor=actor))
+
+    async def claim(lane: int) -> list[Any]:
+        conn = await asyncpg.connect(db.url)
+        try:
+            async with conn.transaction():
+                return await inbox_store.claim_activities(conn, 100, lane, 2)
+        finally:
+            await conn.close()
+
+    first, second = run(claim(0)), run(claim(1))
+    lanes = {item.actor_uri for item in first}, {item.actor_uri for item in second}
+    assert lanes[0] and lanes[1] and not lanes[0] & lanes[1]
+    assert lanes[0] | lanes[1] == set(actors)
+    assert len(first) + len(second) == 36
+    for claimed in (first, second):
+        assert [item.id for item in claimed] == sorted(item.id for item in claimed)

@@ -704,6 +704,158 @@ SELECT author_member_id, author_remote_id,
 FROM posts WHERE NOT EXISTS (SELECT 1 FROM account_counts)
 GROUP BY author_member_id, author_remote_id;
 
+-- Followers and following, kept on write too (a trigger on follows): counting
+-- them for each account of a page cost more than the rest of the page. Only
+-- accepted follows count. On a delete the rows are only updated, never
+-- inserted: the account may be going in the same statement.
+ALTER TABLE account_counts ADD COLUMN IF NOT EXISTS followers bigint NOT NULL DEFAULT 0;
+ALTER TABLE account_counts ADD COLUMN IF NOT EXISTS following bigint NOT NULL DEFAULT 0;
+
+CREATE OR REPLACE FUNCTION account_counts_add_follows(
+    member bigint, remote bigint, add_followers integer, add_following integer
+) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF member IS NOT NULL THEN
+        INSERT INTO account_counts AS c (member_id, followers, following)
+        VALUES (member, add_followers, add_following)
+        ON CONFLICT (member_id) DO UPDATE SET followers = c.followers + add_followers,
+                                              following = c.following + add_following;
+    ELSE
+        INSERT INTO account_counts AS c (remote_id, followers, following)
+        VALUES (remote, add_followers, add_following)
+        ON CONFLICT (remote_id) DO UPDATE SET followers = c.followers + add_followers,
+                                              following = c.following + add_following;
+    END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION account_counts_follow_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' AND OLD.state = 'accepted' THEN
+        UPDATE account_counts SET followers = greatest(followers - 1, 0)
+        WHERE member_id = OLD.followed_member_id OR remote_id = OLD.followed_remote_id;
+        UPDATE account_counts SET following = greatest(following - 1, 0)
+        WHERE member_id = OLD.follower_member_id OR remote_id = OLD.follower_remote_id;
+    END IF;
+    IF TG_OP <> 'DELETE' AND NEW.state = 'accepted' THEN
+        PERFORM account_counts_add_follows(NEW.followed_member_id, NEW.followed_remote_id, 1, 0);
+        PERFORM account_counts_add_follows(NEW.follower_member_id, NEW.follower_remote_id, 0, 1);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER account_counts_follow_changed
+    AFTER INSERT OR DELETE OR UPDATE OF state, follower_member_id, follower_remote_id,
+                                         followed_member_id, followed_remote_id
+    ON follows FOR EACH ROW EXECUTE FUNCTION account_counts_follow_changed();
+
+-- Each post's likes, boosts and replies, kept on write (triggers on reactions
+-- and posts) for the same reason: three counts per post of a page.
+CREATE TABLE IF NOT EXISTS post_counts (
+    post_id bigint PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
+    likes   bigint NOT NULL DEFAULT 0,
+    boosts  bigint NOT NULL DEFAULT 0,
+    replies bigint NOT NULL DEFAULT 0
+);
+
+CREATE OR REPLACE FUNCTION post_counts_add(
+    post bigint, add_likes integer, add_boosts integer, add_replies integer
+) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF add_likes + add_boosts + add_replies < 0 THEN  -- never insert: the post may be going
+        UPDATE post_counts SET likes = greatest(likes + add_likes, 0),
+                               boosts = greatest(boosts + add_boosts, 0),
+                               replies = greatest(replies + add_replies, 0)
+        WHERE post_id = post;
+    ELSE
+        INSERT INTO post_counts AS c (post_id, likes, boosts, replies)
+        VALUES (post, add_likes, add_boosts, add_replies)
+        ON CONFLICT (post_id) DO UPDATE SET likes = c.likes + add_likes,
+                                            boosts = c.boosts + add_boosts,
+                                            replies = c.replies + add_replies;
+    END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION post_counts_post_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    sign integer := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
+    changed posts;
+BEGIN
+    IF TG_OP = 'INSERT' THEN changed := NEW; ELSE changed := OLD; END IF;
+    IF changed.reblog_of_id IS NOT NULL THEN
+        PERFORM post_counts_add(changed.reblog_of_id, 0, sign, 0);
+    END IF;
+    IF changed.in_reply_to_id IS NOT NULL THEN
+        PERFORM post_counts_add(changed.in_reply_to_id, 0, 0, sign);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER post_counts_post_changed AFTER INSERT OR DELETE ON posts
+    FOR EACH ROW EXECUTE FUNCTION post_counts_post_changed();
+
+-- A reply whose parent goes loses its link (ON DELETE SET NULL): nothing to
+-- count then, the parent's row goes with it.
+CREATE OR REPLACE FUNCTION post_counts_reaction_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' AND NEW.kind = 'like' THEN
+        PERFORM post_counts_add(NEW.post_id, 1, 0, 0);
+    ELSIF TG_OP = 'DELETE' AND OLD.kind = 'like' THEN
+        PERFORM post_counts_add(OLD.post_id, -1, 0, 0);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER post_counts_reaction_changed AFTER INSERT OR DELETE ON reactions
+    FOR EACH ROW EXECUTE FUNCTION post_counts_reaction_changed();
+
+-- Counts for what was there before these triggers: once (the schema is
+-- applied under an advisory lock, so by one process at a time).
+CREATE TABLE IF NOT EXISTS schema_backfills (
+    name    text PRIMARY KEY,
+    done_at timestamptz NOT NULL DEFAULT now()
+);
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM schema_backfills WHERE name = 'follow_counts') THEN
+        UPDATE account_counts SET followers = 0, following = 0;
+        INSERT INTO account_counts AS c (member_id, followers, following)
+        SELECT id, (SELECT count(*) FROM follows f
+                    WHERE f.followed_member_id = m.id AND f.state = 'accepted'),
+                   (SELECT count(*) FROM follows f
+                    WHERE f.follower_member_id = m.id AND f.state = 'accepted')
+        FROM members m
+        ON CONFLICT (member_id) DO UPDATE SET followers = EXCLUDED.followers,
+                                              following = EXCLUDED.following;
+        INSERT INTO account_counts AS c (remote_id, followers, following)
+        SELECT r, sum(fr), sum(fg)
+        FROM (SELECT followed_remote_id AS r, 1 AS fr, 0 AS fg FROM follows
+              WHERE followed_remote_id IS NOT NULL AND state = 'accepted'
+              UNION ALL
+              SELECT follower_remote_id, 0, 1 FROM follows
+              WHERE follower_remote_id IS NOT NULL AND state = 'accepted') f
+        GROUP BY r
+        ON CONFLICT (remote_id) DO UPDATE SET followers = EXCLUDED.followers,
+                                              following = EXCLUDED.following;
+        INSERT INTO schema_backfills (name) VALUES ('follow_counts');
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM schema_backfills WHERE name = 'post_counts') THEN
+        INSERT INTO post_counts (post_id, likes, boosts, replies)
+        SELECT id, sum(l), sum(b), sum(r)
+        FROM (SELECT post_id AS id, 1 AS l, 0 AS b, 0 AS r FROM reactions WHERE kind = 'like'
+              UNION ALL
+              SELECT reblog_of_id, 0, 1, 0 FROM posts WHERE reblog_of_id IS NOT NULL
+              UNION ALL
+              SELECT in_reply_to_id, 0, 0, 1 FROM posts WHERE in_reply_to_id IS NOT NULL) c
+        GROUP BY id
+        ON CONFLICT (post_id) DO UPDATE SET likes = EXCLUDED.likes, boosts = EXCLUDED.boosts,
+                                            replies = EXCLUDED.replies;
+        INSERT INTO schema_backfills (name) VALUES ('post_counts');
+    END IF;
+END $$;
+
 -- Client API, notifications/markers/filters/reports (issue 4). Where a member
 -- stopped reading their home timeline and their notifications: one row per
 -- member and timeline; ``version`` counts the changes.
@@ -787,3 +939,173 @@ CREATE INDEX IF NOT EXISTS media_attachments_unattached_idx ON media_attachments
 -- A member's avatar and header: files in the media directory.
 ALTER TABLE members ADD COLUMN IF NOT EXISTS avatar_file text;
 ALTER TABLE members ADD COLUMN IF NOT EXISTS header_file text;
+
+-- Lists (docs.joinmastodon.org/methods/lists): a member's named groups of
+-- accounts they follow, each with its own timeline. An account is in a list
+-- through the member's follow of it (pending or accepted), so an unfollow or
+-- a block, by any path, takes it out of their lists, as on Mastodon.
+-- ``exclusive``: the list's posts are meant to stay out of the home timeline.
+CREATE TABLE IF NOT EXISTS lists (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    member_id      bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    title          text NOT NULL CHECK (char_length(title) BETWEEN 1 AND 200),
+    replies_policy text NOT NULL DEFAULT 'list'
+                   CHECK (replies_policy IN ('followed', 'list', 'none')),
+    exclusive      boolean NOT NULL DEFAULT false,
+    created_at     timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS lists_member_idx ON lists (member_id);
+CREATE TABLE IF NOT EXISTS list_accounts (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    list_id    bigint NOT NULL REFERENCES lists (id) ON DELETE CASCADE,
+    follow_id  bigint NOT NULL REFERENCES follows (id) ON DELETE CASCADE,
+    UNIQUE (list_id, follow_id)
+);
+CREATE INDEX IF NOT EXISTS list_accounts_follow_idx ON list_accounts (follow_id);
+
+-- Scheduled posts (docs.joinmastodon.org/methods/scheduled_statuses): what a
+-- member asked to post later. A job claims the due ones (FOR UPDATE SKIP
+-- LOCKED), writes each post as an immediate one is written, and deletes the
+-- row in that same transaction. in_reply_to_id has no foreign key on
+-- purpose: a reply whose target is gone by then is dropped (and logged).
+CREATE TABLE IF NOT EXISTS scheduled_posts (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    member_id      bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    app_id         bigint REFERENCES oauth_apps (id) ON DELETE SET NULL,
+    scheduled_at   timestamptz NOT NULL,
+    text           text NOT NULL,
+    summary        text NOT NULL DEFAULT '',
+    visibility     text NOT NULL
+                   CHECK (visibility IN ('public', 'unlisted', 'followers', 'direct', 'community')),
+    sensitive      boolean NOT NULL DEFAULT false,
+    in_reply_to_id bigint,
+    language       text,
+    idempotency    text,
+    created_at     timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS scheduled_posts_due_idx ON scheduled_posts (scheduled_at);
+CREATE INDEX IF NOT EXISTS scheduled_posts_member_idx ON scheduled_posts (member_id, id);
+CREATE UNIQUE INDEX IF NOT EXISTS scheduled_posts_idempotency_idx
+    ON scheduled_posts (member_id, idempotency) WHERE idempotency IS NOT NULL;
+
+-- What a member chose when following an account (POST
+-- /api/v1/accounts/:id/follow, reblogs and notify): whether its boosts reach
+-- their home feed, and whether they are told of its new posts (a ``status``
+-- notification, recovery/notices.py).
+ALTER TABLE follows ADD COLUMN IF NOT EXISTS show_reblogs boolean NOT NULL DEFAULT true;
+ALTER TABLE follows ADD COLUMN IF NOT EXISTS notify boolean NOT NULL DEFAULT false;
+CREATE INDEX IF NOT EXISTS follows_notify_member_idx ON follows (followed_member_id)
+    WHERE notify;
+CREATE INDEX IF NOT EXISTS follows_notify_remote_idx ON follows (followed_remote_id)
+    WHERE notify;
+
+-- A boost by an account the member follows with boosts hidden never enters
+-- their home feed, whichever path adds it (the feed triggers above, or any
+-- other): the row is skipped.
+CREATE OR REPLACE FUNCTION home_feed_hidden_boost() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM posts p JOIN follows f
+                 ON f.follower_member_id = NEW.member_id AND NOT f.show_reblogs
+                AND (f.followed_member_id = p.author_member_id
+                     OR f.followed_remote_id = p.author_remote_id)
+               WHERE p.id = NEW.post_id AND p.reblog_of_id IS NOT NULL) THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE OR REPLACE TRIGGER home_feed_hidden_boost BEFORE INSERT ON home_feed
+    FOR EACH ROW EXECUTE FUNCTION home_feed_hidden_boost();
+
+-- Boosts shown again or hidden: the account's boosts come into the
+-- follower's feed (the newest 400) or leave it.
+CREATE OR REPLACE FUNCTION home_feed_reblogs_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.state <> 'accepted' OR NEW.follower_member_id IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF NEW.show_reblogs THEN
+        INSERT INTO home_feed (member_id, post_id)
+        SELECT NEW.follower_member_id, p.id FROM posts p
+        WHERE p.reblog_of_id IS NOT NULL
+          AND ((NEW.followed_member_id IS NOT NULL
+                AND p.author_member_id = NEW.followed_member_id)
+               OR (NEW.followed_remote_id IS NOT NULL
+                   AND p.author_remote_id = NEW.followed_remote_id))
+        ORDER BY p.id DESC LIMIT 400
+        ON CONFLICT DO NOTHING;
+    ELSE
+        DELETE FROM home_feed h USING posts p
+        WHERE h.member_id = NEW.follower_member_id AND p.id = h.post_id
+          AND p.reblog_of_id IS NOT NULL
+          AND (p.author_member_id = NEW.followed_member_id
+               OR p.author_remote_id = NEW.followed_remote_id);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER home_feed_reblogs_changed AFTER UPDATE OF show_reblogs ON follows
+    FOR EACH ROW WHEN (OLD.show_reblogs IS DISTINCT FROM NEW.show_reblogs)
+    EXECUTE FUNCTION home_feed_reblogs_changed();
+
+-- Web Push (docs.joinmastodon.org/methods/push; recovery/push.py). One VAPID
+-- key pair per instance (RFC 8292), made on first use; base64url, the private
+-- key as its 32-byte scalar, the public one as the uncompressed point. The
+-- token key seals subscriptions' access tokens (AES-GCM).
+CREATE TABLE IF NOT EXISTS push_vapid_key (
+    singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    private_key text NOT NULL,
+    public_key  text NOT NULL,
+    token_key   bytea NOT NULL CHECK (octet_length(token_key) = 32),
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+-- One subscription per access token. Mastodon's push payload carries the
+-- token so an app knows which of its accounts a push is for: it is kept
+-- sealed (never in plain text, as oauth_tokens keeps only hashes), and the
+-- row goes when the token is revoked (trigger below).
+CREATE TABLE IF NOT EXISTS push_subscriptions (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    token_id     bigint NOT NULL UNIQUE REFERENCES oauth_tokens (id) ON DELETE CASCADE,
+    member_id    bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    sealed_token bytea NOT NULL,
+    endpoint     text NOT NULL CHECK (char_length(endpoint) <= 2048),
+    p256dh       text NOT NULL,
+    auth         text NOT NULL,
+    alerts       text[] NOT NULL DEFAULT '{}',
+    policy       text NOT NULL DEFAULT 'all'
+                 CHECK (policy IN ('all', 'followed', 'follower', 'none')),
+    -- RFC 8291/8292 (aes128gcm, "vapid"); false: the drafts Mastodon sent
+    -- before 4.4 (aesgcm, "WebPush"), which apps that do not ask get.
+    standard     boolean NOT NULL DEFAULT false,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS push_subscriptions_member_idx ON push_subscriptions (member_id);
+-- Pushes to send: one per subscription and notification, claimed FOR UPDATE
+-- SKIP LOCKED by the push job (web/push_sender.py); a claim moves
+-- next_attempt_at on, so a process that dies mid-send leaves it for a retry.
+CREATE TABLE IF NOT EXISTS push_jobs (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    subscription_id bigint NOT NULL REFERENCES push_subscriptions (id) ON DELETE CASCADE,
+    notification_id bigint NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
+    attempts        integer NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (subscription_id, notification_id)
+);
+CREATE INDEX IF NOT EXISTS push_jobs_due_idx ON push_jobs (next_attempt_at);
+CREATE INDEX IF NOT EXISTS push_jobs_notification_idx ON push_jobs (notification_id);
+
+CREATE OR REPLACE FUNCTION push_subscription_token_revoked() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM push_subscriptions WHERE token_id = NEW.id;
+    RETURN NULL;
+END;
+$$;
+CREATE OR REPLACE TRIGGER push_subscription_token_revoked
+    AFTER UPDATE OF revoked_at ON oauth_tokens
+    FOR EACH ROW WHEN (NEW.revoked_at IS NOT NULL)
+    EXECUTE FUNCTION push_subscription_token_revoked();

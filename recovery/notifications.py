@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from recovery import events
+from recovery import events, push
 from recovery.models import Member
 from recovery.progress_models import Notification
 from recovery.store import notifications as store
@@ -24,6 +24,7 @@ async def notify(
                                       from_member_id=from_member_id,
                                       from_remote_id=from_remote_id, post_id=post_id)
     await events.notification_created(conn, notification)
+    await push.queue(conn, notification)  # Web Push to the member's apps
     return notification
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from recovery import actors, bookmarks, lookups, posts
+from recovery import actors, bookmarks, lookups, posts, push
 from recovery.models import Registration
 from web.api.http import api_routes, json_response
 from web.http import connection
@@ -62,12 +62,13 @@ async def instance_v2(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     async with connection(request) as conn:
         users = await actors.local_member_count(conn)
+        vapid = await push.vapid_key(conn)
     configuration = _configuration(settings)
     configuration["urls"] = {
         "streaming": streaming_url(settings), "status": None,
         "about": f"{settings.url}/about", "privacy_policy": None, "terms_of_service": None,
     }
-    configuration["vapid"] = {"public_key": ""}
+    configuration["vapid"] = {"public_key": vapid.public_key}
     configuration["translation"] = {"enabled": False}
     configuration["timelines_access"] = {
         "live_feeds": {"local": "authenticated", "remote": "disabled"},

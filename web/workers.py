@@ -25,7 +25,9 @@ from recovery import actors as recovery_actors
 from recovery import media as recovery_media
 from recovery import members, store
 from recovery import progress as recovery_progress
+from web import push_sender, scheduling
 from web.settings import Settings
+from web.social import Site
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,19 @@ async def _expire_media(pool: asyncpg.Pool, context: JobContext) -> int:
         return await recovery_media.expire(conn, files)
 
 
+async def _publish_scheduled(pool: asyncpg.Pool, context: JobContext) -> int:
+    """Write the scheduled posts that are due, as immediate ones are written."""
+    fetcher = await _remote_fetcher(pool, context)
+    site = Site(context.settings.url, context.settings.domain, fetcher)
+    return await scheduling.publish_due(pool, site, stop=context.stop)
+
+
+async def _send_pushes(pool: asyncpg.Pool, context: JobContext) -> int:
+    """Web Push messages for new notifications, to the members' apps."""
+    return await push_sender.send_until_idle(pool, context.http, context.settings,
+                                             context.stop)
+
+
 async def _check_milestones(conn: Any) -> int:
     """Record (and notify) the milestones of every streak that has come to
     one; the progress page checks its own member's on view too."""
@@ -135,6 +150,8 @@ JOBS: tuple[Job, ...] = (
     Job("deliver", 1.0, _deliver, needs_context=True),
     Job("expire-deliveries", 600.0, _expire_deliveries, needs_context=True),
     Job("expire-media", 3600.0, _expire_media, needs_context=True),
+    Job("send-pushes", 1.0, _send_pushes, needs_context=True),
+    Job("publish-scheduled", 10.0, _publish_scheduled, needs_context=True),
 )
 
 

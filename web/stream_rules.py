@@ -65,12 +65,16 @@ def reply_to_others(post: Post, parents: dict[int, Party]) -> bool:
         post.author.member_id, post.author.remote_id)
 
 
-def shows(channel: Channel, facts: Facts, home: bool) -> bool:
+def shows(channel: Channel, facts: Facts, home: bool,
+          lists: frozenset[str] = frozenset()) -> bool:
     """Whether a post the owner may see belongs on the channel (``home``: it
-    is in the owner's home feed)."""
+    is in the owner's home feed; ``lists``: the ids of the owner's lists
+    whose timeline it is in, as recovery/lists.py decides)."""
     post = facts.post
     if channel.name == "user":
         return home
+    if channel.name == "list":
+        return channel.param in lists
     if channel.name == "direct":
         return post.visibility is Visibility.DIRECT and not post.is_boost
     if post.visibility not in _LISTED or post.is_boost or not _origin_ok(channel.name, post):
@@ -91,10 +95,10 @@ def _origin_ok(name: str, post: Post) -> bool:
 
 
 def deletion_shown(channel: Channel, owner_id: int, owner_uri: str, event: Event,
-                   followers: set[int]) -> bool:
+                   followers: set[int], lists: frozenset[str] = frozenset()) -> bool:
     """Whether the channel may have shown the deleted post: only its id is
     sent, as nothing of the post is left to check. ``followers``: the
-    owners who follow its author."""
+    owners who follow its author; ``lists``: the ids of lists holding its author."""
     author = event.author
     assert author is not None
     own = author.member_id == owner_id
@@ -102,6 +106,8 @@ def deletion_shown(channel: Channel, owner_id: int, owner_uri: str, event: Event
         return channel.name in ("user", "direct") and (own or owner_uri in event.recipients)
     if channel.name == "user":
         return own or owner_id in followers
+    if channel.name == "list":
+        return channel.param in lists
     if event.visibility not in _LISTED or event.boost:
         return False
     if channel.name in PUBLIC_STREAMS:

@@ -1,6 +1,6 @@
 """What clients ask for as they start: the member's own account and
 preferences, and empty but valid answers for features Hearth does not have
-yet (lists, trends, suggestions, ...)."""
+yet (trends, suggestions, ...)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from starlette.responses import Response
 
 from recovery import accounts
 from web.api.accounts import credential_json
-from web.api.http import ApiError, api_routes, authenticate, authenticate_member, json_response
+from web.api.http import api_routes, authenticate, authenticate_member, json_response
+from web.api.relationships import party_of
 from web.http import connection
 
 
@@ -51,24 +52,28 @@ async def trends(request: Request) -> Response:
     return json_response([])
 
 
-async def push_subscription(request: Request) -> Response:
-    await authenticate(request, "push")
-    raise ApiError(404, "Record not found")
+async def account_featured_tags(request: Request) -> Response:
+    """GET /api/v1/accounts/:id/featured_tags: Hearth has no featured tags,
+    so an empty list for an account that exists (Phanpy asks on every
+    profile); 404 for one that does not, as Mastodon answers."""
+    await authenticate(request, "read:accounts", required=False, user=False)
+    async with connection(request) as conn:
+        await party_of(conn, request.path_params["id"])
+    return json_response([])
 
 
 routes = [
     *api_routes("/api/v1/accounts/verify_credentials", verify_credentials, ["GET"]),
     *api_routes("/api/v1/preferences", preferences, ["GET"]),
-    *api_routes("/api/v1/lists", _empty("read:lists", []), ["GET"]),
     *api_routes("/api/v1/followed_tags", _empty("read:follows", []), ["GET"]),
     *api_routes("/api/v1/suggestions", _empty("read", []), ["GET"]),
     *api_routes("/api/v2/suggestions", _empty("read", []), ["GET"]),
     *api_routes("/api/v1/featured_tags", _empty("read:accounts", []), ["GET"]),
+    *api_routes("/api/v1/accounts/{id}/featured_tags", account_featured_tags, ["GET"]),
     *api_routes("/api/v1/domain_blocks", _empty("read:blocks", []), ["GET"]),
     *api_routes("/api/v1/announcements", _empty("read", []), ["GET"]),
     *api_routes("/api/v1/trends", trends, ["GET"]),
     *api_routes("/api/v1/trends/tags", trends, ["GET"]),
     *api_routes("/api/v1/trends/statuses", trends, ["GET"]),
     *api_routes("/api/v1/trends/links", trends, ["GET"]),
-    *api_routes("/api/v1/push/subscription", push_subscription, ["GET"]),
 ]

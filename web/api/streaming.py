@@ -20,15 +20,18 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 # A module import: web.streams imports web.api (entities), which imports this.
 import web.streams as streams
-from recovery import oauth
+from recovery import lists, oauth
+from recovery.errors import NotFound
 from recovery.models import Member
 from web.api.http import INVALID_TOKEN, OUTSIDE_SCOPES, ApiError, api_routes, authenticate
 from web.api.http import bearer_token as _bearer_token
+from web.api.ids import parse_status_id
 
 HEARTBEAT = 15.0  # seconds between SSE heartbeat comments
 WS_IDLE = 30.0
 TAG_MAX = 100
 TOO_MANY = "Too many streams open at once; close some first"
+NOT_YOUR_LIST = "Not authorized to stream this list"
 _CLOSE_CODES = {"the server is stopping": 1012}
 
 
@@ -59,9 +62,25 @@ def channel_of(name: str, tag: str | None, list_id: str | None) -> streams.Chann
     if name == "list":
         if not list_id:
             raise StreamError(400, "Missing list name parameter")
-        # Hearth has no lists yet (GET /api/v1/lists is empty): none can be yours.
-        raise StreamError(404, "Not authorized to stream this list")
+        number = parse_status_id(list_id)  # the same digits rule
+        if number is None:
+            raise StreamError(404, NOT_YOUR_LIST)
+        return streams.Channel(name, str(number))
     return streams.Channel(name)
+
+
+async def check_owner(app: Any, member: Member, channel: streams.Channel) -> None:
+    """A ``list`` channel must name one of the member's lists (Mastodon's
+    answer for another's: 404, as for one that does not exist)."""
+    if channel.name != "list" or channel.param is None:
+        return
+    try:
+        async with app.state.pool.acquire() as conn:
+            await lists.get(conn, member, int(channel.param))
+    except NotFound:
+        raise StreamError(404, NOT_YOUR_LIST) from None
+    except streams.DB_ERRORS:
+        raise StreamError(503, "The database is not answering; try again in a minute") from None
 
 
 def _hub(app: Any) -> streams.Hub:
@@ -97,6 +116,7 @@ async def _sse(request: Request, name: str) -> Response:
         name += ":media"
     try:
         channel = channel_of(name, query.get("tag"), query.get("list"))
+        await check_owner(request.app, caller.member, channel)
     except StreamError as exc:
         raise ApiError(exc.status, exc.message) from None
     hub = _hub(request.app)
@@ -264,7 +284,9 @@ class _Session:
             await self._error(401, "Access token does not have the required scopes")
             return
         try:
-            self.stream.channels.add(channel_of(name, tag, list_id))
+            channel = channel_of(name, tag, list_id)
+            await check_owner(self.ws.app, self.stream.member, channel)
+            self.stream.channels.add(channel)
         except StreamError as exc:
             await self._error(exc.status, exc.message)
 

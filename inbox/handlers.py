@@ -196,7 +196,7 @@ async def _stored_note(
     stored = await posts.received(job.conn, author, note, visibility, reply_to)
     if stored is None:
         return None, "ignored: deleted or id taken (RELIABILITY 18, 45)"
-    await notices.mentioned(job.conn, stored, uris.actor_uri(job.base, ""))
+    await notices.posted(job.conn, stored, uris.actor_uri(job.base, ""))
     if note.attachments:
         await media.received(job.conn, stored.id, [
             RemoteMedia(a.url, a.media_type, a.name) for a in note.attachments])

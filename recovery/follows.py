@@ -1,5 +1,9 @@
 """Following: members following members and remote actors, remote actors
-following members, and the requests a member with approval on answers."""
+following members, and the requests a member with approval on answers.
+A member's follow carries what they chose (FollowOptions): whether the
+account's boosts reach their home feed, and whether they are told of its
+new posts. A follow request's notification goes once it is answered or
+withdrawn; an accepted one then tells the member of the follow."""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from typing import Any
 
 from recovery import notices, store
 from recovery.errors import InvalidInput, NotFound
+from recovery.follow_models import FollowOptions
 from recovery.models import Follow, Member, Party, RemoteActor
+from recovery.store import follow_options as options_store
 from recovery.store import social as social_store
 
 PENDING, ACCEPTED = "pending", "accepted"
@@ -37,7 +43,22 @@ async def unfollow(conn: Any, member: Member, followed: Party) -> Follow | None:
     follow = await store.get_follow_between(conn, Party(member_id=member.id), followed)
     if follow is not None:
         await store.delete_follow(conn, follow.id)
+        await notices.request_withdrawn(conn, follow)
     return follow
+
+
+async def choose(conn: Any, follow: Follow, *, reblogs: bool | None = None,
+                 notify: bool | None = None) -> FollowOptions | None:
+    """What the follower chose for a follow (None leaves a choice as it is).
+    Hiding boosts takes the account's boosts out of their home feed."""
+    return await options_store.choose(conn, follow.id, reblogs, notify)
+
+
+async def options_toward(conn: Any, member: Member,
+                         targets: list[Party]) -> dict[Party, FollowOptions]:
+    """The member's choices for the accounts they follow (or asked to) among
+    ``targets``."""
+    return await options_store.options_toward(conn, member.id, targets) if targets else {}
 
 
 async def followed_by_remote(
@@ -61,6 +82,7 @@ async def answer_request(conn: Any, member: Member, follow_id: int, accept: bool
         await store.accept_follow(conn, follow.id)
     else:
         await store.delete_follow(conn, follow.id)
+    await notices.request_answered(conn, follow, accept)
     return follow
 
 
@@ -88,6 +110,7 @@ async def undone_by_remote(conn: Any, follow_uri: str, remote: RemoteActor) -> F
     if follow is None or follow.follower.remote_id != remote.id:
         return None
     await store.delete_follow(conn, follow.id)
+    await notices.request_withdrawn(conn, follow)
     return follow
 
 

@@ -2,8 +2,12 @@
 client lists. The services where things happen call the functions below in
 their own transaction (local actions and remote activities alike): a follow
 or a follow request, a favourite, a boost, a mention, an edit of a post the
-member boosted or favourited. Never of the member's own actions, never from
+member boosted or favourited, a new post of an account they follow with
+``notify`` on (``status``). Never of the member's own actions, never from
 an account they block or mute (with notifications) or that blocks them.
+A follow request's notification goes once the member answers it or the
+request is withdrawn (as on Mastodon); an accepted one then tells of the
+follow.
 
 Milestones (recovery/progress.py, kind ``milestone``) are private: a client
 is shown one only once the member shared it as a post, as a ``status``
@@ -17,11 +21,13 @@ from typing import Any
 
 from recovery import notifications
 from recovery.errors import NotFound
-from recovery.models import Follow, Member, Party, Post
+from recovery.models import Follow, Member, Party, Post, Visibility
 from recovery.notice_models import Listed, NoticeQuery
 from recovery.status_models import ListPage
+from recovery.store import follow_options as follow_options_store
 from recovery.store import markers as markers_store
 from recovery.store import notices as store
+from recovery.store import posts as posts_store
 from recovery.store import timelines as timelines_store
 
 FOLLOW = "follow"
@@ -30,6 +36,7 @@ MENTION = "mention"
 FAVOURITE = "favourite"
 REBLOG = "reblog"
 UPDATE = "update"
+STATUS = "status"
 PAGE_MAX = 80
 UNREAD_MAX = 1000
 MENTIONS_MAX = 50
@@ -58,6 +65,25 @@ async def followed(conn: Any, follow: Follow, uri: str) -> None:
                     follow.follower)
 
 
+async def request_answered(conn: Any, follow: Follow, accepted: bool) -> None:
+    """The member answered a follow request (``follow`` as it was before):
+    its notification goes; an accepted one tells of the follow."""
+    target = follow.followed.member_id
+    if target is None or follow.accepted:
+        return
+    await follow_options_store.withdraw_notices(conn, target, FOLLOW_REQUEST, follow.follower)
+    if accepted:
+        await _tell(conn, target, FOLLOW, follow.follower)
+
+
+async def request_withdrawn(conn: Any, follow: Follow) -> None:
+    """A follow request was withdrawn before any answer: its notification goes."""
+    target = follow.followed.member_id
+    if target is not None and not follow.accepted:
+        await follow_options_store.withdraw_notices(conn, target, FOLLOW_REQUEST,
+                                                    follow.follower)
+
+
 async def favourited(conn: Any, post: Post, sender: Party) -> None:
     if post.author.member_id is not None:
         await _tell(conn, post.author.member_id, FAVOURITE, sender, post.id)
@@ -68,16 +94,41 @@ async def boosted(conn: Any, post: Post, sender: Party) -> None:
         await _tell(conn, post.author.member_id, REBLOG, sender, post.id)
 
 
-async def mentioned(conn: Any, post: Post, local_prefix: str) -> None:
-    """The members here a new post names (its recipients; a reply names the
-    author of the post it answers). ``local_prefix`` starts members' actor
-    URIs (``https://host/users/``)."""
+async def posted(conn: Any, post: Post, local_prefix: str) -> None:
+    """A new post: the members here it names are told (``mention``: its
+    recipients; a reply names the author of the post it answers), and the
+    followers who asked to hear of its author's posts (``status``).
+    ``local_prefix`` starts members' actor URIs (``https://host/users/``)."""
     found = await timelines_store.parties_by_uris(conn, post.recipients[:MENTIONS_MAX],
                                                   local_prefix)
-    named = await store.active_member_ids(
-        conn, sorted({p.member_id for p in found.values() if p.member_id is not None}))
+    uri_of = {p.member_id: uri for uri, p in found.items() if p.member_id is not None}
+    named = await store.active_member_ids(conn, sorted(uri_of))
     for member_id in named:
+        # A followers-only post reaches only followers (RELIABILITY.md 25-26),
+        # even those it mentions: a mention of anyone else tells no one.
+        if post.visibility is Visibility.FOLLOWERS and not await posts_store.visible_to(
+                conn, post.id, member_id, uri_of[member_id]):
+            continue
         await _tell(conn, member_id, MENTION, _author(post), post.id)
+    if post.visibility is Visibility.DIRECT or post.is_boost:
+        return
+    subscribers = await follow_options_store.subscribers(conn, _author(post))
+    if subscribers and not await _reply_to_others(conn, post):
+        for member_id in subscribers:
+            if member_id not in named:
+                await _tell(conn, member_id, STATUS, _author(post), post.id)
+
+
+
+
+async def _reply_to_others(conn: Any, post: Post) -> bool:
+    """A reply to someone else's post: as on Mastodon, followers are not told
+    of it (nor of a direct post or a boost; whether each may see a post is the
+    list's check, as for every notification)."""
+    if post.in_reply_to_id is None:
+        return post.in_reply_to_uri is not None
+    parents = await timelines_store.posts_by_ids(conn, [post.in_reply_to_id])
+    return not parents or _author(parents[0]) != _author(post)
 
 
 async def edited(conn: Any, post: Post) -> None:

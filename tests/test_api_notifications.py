@@ -197,3 +197,18 @@ def test_a_milestone_shows_as_a_status_once_shared_and_not_before(client, db):
     assert [(n["type"], n["status"]["id"], n["account"]["acct"]) for n in shown] == [
         ("status", shared, "river")]
     assert _types(client, river, **{"types[]": "status"}) == ["status"]
+
+
+def test_a_followers_only_mention_tells_only_those_who_follow(client, db):
+    """RELIABILITY.md 25-26: a followers-only post is for accepted followers,
+    even those it mentions; anyone else mentioned hears nothing of it."""
+    river, sky, lake = _member(client, "river"), _member(client, "sky"), _member(client, "lake")
+    db.execute("UPDATE members SET manually_approves_followers = false WHERE username = 'river'")
+    followed = client.post(f"/api/v1/accounts/{_id(client, river)}/follow", headers=lake)
+    assert followed.status_code == 200, followed.text
+    status = _post(client, river, "@sky @lake rough evening", visibility="private")
+    assert _types(client, sky) == []
+    assert db.fetchval("SELECT count(*) FROM notifications n JOIN members m ON m.id = n.member_id"
+                       " WHERE m.username = 'sky'") == 0
+    shown = _notes(client, lake)
+    assert [(n["type"], n["status"]["id"]) for n in shown] == [("mention", status)]

@@ -28,11 +28,12 @@ from typing import Any
 import asyncpg
 
 from outbox.uris import actor_uri
-from recovery import events, filters
+from recovery import events, filters, lists
 from recovery import posts as recovery_posts
 from recovery.events import Event
 from recovery.models import Member, Post, Visibility
 from web import stream_rules as rules
+from web.api import conversations as api_conversations
 from web.api import entities, status_view
 from web.api import notifications as api_notifications
 from web.stream_rules import STREAMS, Channel
@@ -49,6 +50,7 @@ CHECK_INTERVAL = 10.0
 RECONNECT_MAX = 5.0
 START_WAIT = 5.0
 STREAMS_PER_MEMBER = 32  # open at once in one process: browsers hold a few, not hundreds
+_DIRECT = Channel("direct")  # sends ``conversation`` events, not ``update``
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,11 +286,19 @@ class Hub:
             audience = await events.audience(conn, post, member, own[0].member_uri)
             if not audience.visible:
                 continue
+            in_lists = frozenset(str(i) for i in await lists.showing(
+                conn, member, post, _list_ids(own)))
             caught = (await filters.matches(conn, member, [target])).get(target.id, [])
             payload = None
+            conversation = await self._conversation_for(conn, post, own, facts)
             for stream in own:
-                channels = [c for c in stream.channels if rules.shows(c, facts, audience.home)
+                channels = [c for c in stream.channels
+                            if rules.shows(c, facts, audience.home, in_lists)
                             and not filters.hidden(caught, rules.FILTER_CONTEXT.get(c.name, ""))]
+                if conversation is not None:  # the direct channel shows conversations
+                    _send(stream, [c for c in channels if c == _DIRECT], "conversation",
+                          conversation)
+                channels = [c for c in channels if c != _DIRECT]
                 if not channels:
                     continue
                 if payload is None:
@@ -296,6 +306,18 @@ class Hub:
                                                      personal=bool(caught) or
                                                      event.kind != events.POST)
                 _send(stream, channels, name, payload)
+
+    async def _conversation_for(self, conn: Any, post: Post, own: list[Stream],
+                                facts: rules.Facts) -> str | None:
+        """For a member's streams: the Conversation entity a direct post makes
+        the last of (as GET /api/v1/conversations shows it), when one of
+        their streams is on the direct channel."""
+        if not rules.shows(_DIRECT, facts, True) or not any(
+                _DIRECT in s.channels for s in own):
+            return None
+        entity = await api_conversations.streamed(conn, self.base_url, own[0].member,
+                                                  own[0].member_uri, post)
+        return json.dumps(entity) if entity is not None else None
 
     async def _status_for(self, conn: Any, post: Post, shown: dict[str, Any],
                           member: Member, *, personal: bool) -> str:
@@ -330,13 +352,16 @@ class Hub:
         if not streams or event.id is None or event.author is None:
             return
         followers: set[int] = set()
+        in_lists: frozenset[str] = frozenset()
         if event.visibility is not Visibility.DIRECT:
             async with self._pool.acquire() as conn:
                 followers = await events.followers_among(
                     conn, event.author, sorted({s.member.id for s in streams}))
+                in_lists = frozenset(str(i) for i in await lists.with_author(
+                    conn, event.author, _list_ids(streams)))
         for stream in streams:
             channels = [c for c in stream.channels if rules.deletion_shown(
-                c, stream.member.id, stream.member_uri, event, followers)]
+                c, stream.member.id, stream.member_uri, event, followers, in_lists)]
             _send(stream, channels, "delete", str(event.id))
 
 
@@ -351,6 +376,12 @@ def _by_member(streams: Iterable[Stream]) -> dict[Member, list[Stream]]:
 
 def _any_hashtag(streams: Iterable[Stream]) -> bool:
     return any(c.name in rules.HASHTAG_STREAMS for s in streams for c in s.channels)
+
+
+def _list_ids(streams: Iterable[Stream]) -> list[int]:
+    """The lists these streams subscribed to (each checked as its owner's)."""
+    return sorted({int(c.param) for s in streams for c in s.channels
+                   if c.name == "list" and c.param is not None})
 
 
 def _names(stream: Stream) -> set[str]:

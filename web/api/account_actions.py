@@ -41,10 +41,9 @@ def _action(scope: str | tuple[str, ...], act: Action) -> Callable[[Request], Aw
 async def _follow(conn: Any, request: Request, member: Member, party: Party,
                   account: Account) -> None:
     params = await read_params(request)
-    params.get_bool("reblogs")  # accepted (and checked); boosts are always shown
-    params.get_bool("notify")
-    params.strs("languages", max_items=20)
-    await actions.follow(conn, Site.of(request), member, party, account)
+    params.strs("languages", max_items=20)  # accepted (and checked), not applied
+    await actions.follow(conn, Site.of(request), member, party, account,
+                         reblogs=params.get_bool("reblogs"), notify=params.get_bool("notify"))
 
 
 async def _unfollow(conn: Any, request: Request, member: Member, party: Party,

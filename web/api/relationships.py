@@ -15,6 +15,7 @@ from outbox.publish import publish
 from recovery import blocks, follows
 from recovery.account_models import Relationship
 from recovery.errors import HearthError, InvalidInput, NotFound, PermissionDenied
+from recovery.follow_models import FollowOptions
 from recovery.models import Follow, Member, Party, RemoteActor, Status
 from web import following
 from web.api import entities
@@ -60,12 +61,17 @@ async def party_of(conn: Any, raw_id: str) -> tuple[Party, Member | RemoteActor]
     return party, profile.actor
 
 
-def relationship_entity(rel: Relationship) -> dict[str, Any]:
+def relationship_entity(rel: Relationship,
+                        options: FollowOptions | None = None) -> dict[str, Any]:
+    """The Relationship entity; ``options``: what the member chose when
+    following (the defaults when not given)."""
+    chosen = options or FollowOptions()
+    follows_them = rel.following or rel.requested
     return {
         "id": account_id(rel.target),
         "following": rel.following,
-        "showing_reblogs": rel.following or rel.requested,
-        "notifying": False,
+        "showing_reblogs": follows_them and chosen.reblogs,
+        "notifying": follows_them and chosen.notify,
         "languages": None,
         "followed_by": rel.followed_by,
         "blocking": rel.blocking,
@@ -81,7 +87,15 @@ def relationship_entity(rel: Relationship) -> dict[str, Any]:
 
 
 async def relationship_json(conn: Any, member: Member, party: Party) -> dict[str, Any]:
-    return relationship_entity(await blocks.relationship(conn, member, party))
+    return (await relationships_json(conn, member, [await blocks.relationship(conn, member,
+                                                                              party)]))[0]
+
+
+async def relationships_json(conn: Any, member: Member,
+                             found: list[Relationship]) -> list[dict[str, Any]]:
+    """Relationship entities with the member's follow options, in one query."""
+    options = await follows.options_toward(conn, member, [r.target for r in found])
+    return [relationship_entity(r, options.get(r.target)) for r in found]
 
 
 def _target(account: Member | RemoteActor) -> str:
@@ -90,15 +104,19 @@ def _target(account: Member | RemoteActor) -> str:
 
 
 async def follow(conn: Any, site: Site, member: Member, party: Party,
-                 account: Member | RemoteActor) -> None:
+                 account: Member | RemoteActor, *, reblogs: bool | None = None,
+                 notify: bool | None = None) -> None:
     """Follow (or ask to follow) the account; a remote one is sent a Follow.
-    Refused while either blocks the other."""
+    Refused while either blocks the other. ``reblogs`` and ``notify`` set
+    what the member chose (None: the default for a new follow, unchanged
+    for an existing one, as on Mastodon)."""
     if party.member_id == member.id:
         raise ApiError(403, BLOCKED)
     if await blocks.blocked_either_way(conn, member, party):
         raise ApiError(403, BLOCKED)
     with domain_errors():
-        await following.follow(conn, site, member, _target(account))
+        made = await following.follow(conn, site, member, _target(account))
+    await follows.choose(conn, made, reblogs=reblogs, notify=notify)
 
 
 async def unfollow(conn: Any, site: Site, member: Member,

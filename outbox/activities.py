@@ -4,6 +4,7 @@ Mastodon sends them, so every Mastodon-compatible server reads them)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from federation import vocab
@@ -111,6 +112,19 @@ def delete_actor(base: str, member: Member) -> dict[str, Any]:
     is the actor itself, to the public."""
     me = uris.actor_uri(base, member.username)
     return _activity("Delete", f"{me}#delete", me, me, to=[PUBLIC])
+
+
+def update_actor(base: str, member: Member, person: dict[str, Any],
+                 stamp: datetime) -> dict[str, Any]:
+    """A member's new profile, as Mastodon sends it: an Update, to the public,
+    of their whole actor document (``person``), under the document's own
+    ``@context``. ``stamp`` (the change's time) makes each Update's id new."""
+    me = uris.actor_uri(base, member.username)
+    inner = {key: value for key, value in person.items() if key != "@context"}
+    activity = _activity("Update", f"{me}#updates/{stamp.strftime('%Y%m%d%H%M%S%f')}", me,
+                         inner, to=[PUBLIC], cc=[uris.followers_uri(base, member.username)])
+    activity["@context"] = person.get("@context", vocab.CONTEXT)
+    return activity
 
 
 def like(base: str, member: Member, post: Post, like_uri: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ are issued.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import ipaddress
@@ -21,8 +22,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from recovery import events, members, store
-from recovery.errors import HearthError, InvalidInput, LoginRefused, RateLimited
+from recovery.errors import HearthError, InvalidInput, LoginRefused, NotFound, RateLimited
 from recovery.models import Member, OAuthApp, OAuthCode, OAuthToken
+from recovery.oauth_models import AuthorisedApp
+from recovery.store import authorised_apps as app_store
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 CODE_LIFETIME = timedelta(minutes=10)
@@ -301,6 +304,30 @@ async def revoke_member_tokens(conn: Any, member_id: int) -> int:
     if revoked:
         await events.tokens_changed(conn)
     return revoked
+
+
+# -- a member's authorised apps (the settings page) ------------------------------
+
+async def authorised_apps(conn: Any, member_id: int) -> list[AuthorisedApp]:
+    """The apps holding live tokens of the member's, scopes in SCOPES order."""
+    found = await app_store.list_authorised_apps(conn, member_id)
+    return [dataclasses.replace(app, scopes=tuple(sorted(app.scopes, key=_scope_rank)))
+            for app in found]
+
+
+async def revoke_app(conn: Any, member_id: int, app_id: int) -> int:
+    """End every token the app holds for the member (its open streams close
+    now) and its unused codes; NotFound when it holds none."""
+    await app_store.delete_app_codes(conn, member_id, app_id)
+    revoked = await app_store.revoke_app_tokens(conn, member_id, app_id)
+    if not revoked:
+        raise NotFound("That app has no access to your account.")
+    await events.tokens_changed(conn)
+    return revoked
+
+
+def _scope_rank(scope: str) -> int:
+    return SCOPES.index(scope) if scope in SCOPES else len(SCOPES)
 
 
 def pkce_challenge(verifier: str) -> str:

@@ -252,7 +252,10 @@ def test_no_longer_approving_followers_lets_everyone_waiting_in(client, db):
                             data={"locked": "false"})
     assert unlocked.status_code == 200 and unlocked.json()["locked"] is False
     assert db.fetchval("SELECT count(*) FROM follows WHERE state = 'pending'") == 0
-    assert [a["type"] for a in _sent(db)] == ["Accept"]
+    # the follower let in, then told the profile changed (Update of the Person)
+    sent = _sent(db)
+    assert [a["type"] for a in sent] == ["Accept", "Update"]
+    assert sent[1]["object"]["manuallyApprovesFollowers"] is False
     assert client.get("/api/v1/follow_requests", headers=river).json() == []
 
 

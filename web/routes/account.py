@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from recovery import members, sessions
-from recovery.errors import InvalidInput
-from web import leaving
+from recovery import members, oauth, sessions
+from recovery.errors import InvalidInput, NotFound
+from web import leaving, profile_updates
 from web.http import (
     clear_session_cookie,
     connection,
@@ -44,7 +44,8 @@ async def update_profile(request: Request) -> Response:
     member = await require_member(request)
     data = await form(request)
     try:
-        async with transaction(request) as conn:
+        async with transaction(request) as conn, profile_updates.announced(
+                conn, request.app.state.settings, member):
             await members.update_profile(
                 conn, member.id, field(data, "display_name"), field(data, "bio"),
                 manually_approves_followers=field(data, "approve_followers") == "yes",
@@ -103,10 +104,37 @@ async def delete_account(request: Request) -> Response:
     return response
 
 
+async def apps_page(request: Request) -> Response:
+    member = await require_member(request)
+    async with connection(request) as conn:
+        apps = await oauth.authorised_apps(conn, member.id)
+    response = await render(request, "settings_apps.html", {
+        "apps": apps, "revoked": request.query_params.get("done") == "revoked",
+    })
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+async def revoke_app(request: Request) -> Response:
+    """Every token of the member's for one app ends, and its open streams."""
+    member = await require_member(request)
+    await form(request)
+    app_id = request.path_params["app_id"]
+    if app_id > _BIGINT_MAX:
+        raise NotFound("That app has no access to your account.")
+    async with transaction(request) as conn:
+        await oauth.revoke_app(conn, member.id, app_id)
+    return RedirectResponse("/settings/apps?done=revoked", status_code=303)
+
+
+_BIGINT_MAX = 2**63 - 1
+
 routes = [
     Route("/settings", settings_page, methods=["GET"]),
     Route("/settings/profile", update_profile, methods=["POST"]),
     Route("/settings/password", change_password, methods=["POST"]),
     Route("/settings/recovery-codes", new_recovery_codes, methods=["POST"]),
     Route("/settings/delete", delete_account, methods=["POST"]),
+    Route("/settings/apps", apps_page, methods=["GET"]),
+    Route("/settings/apps/{app_id:int}/revoke", revoke_app, methods=["POST"]),
 ]

@@ -54,7 +54,7 @@ from recovery.errors import NotFound
 from recovery.models import Member, Post, RemoteActor, RemoteKey, Visibility
 from web.http import connection
 from web.negotiation import negotiated
-from web.routes.actors import activity_json
+from web.routes.actors import activity_json, gone
 from web.routes.inbox import receive_cache, shared_inbox
 
 log = logging.getLogger(__name__)
@@ -84,17 +84,18 @@ async def _post(request: Request, build: Builder) -> Response:
     username, post_id = request.path_params["username"], request.path_params["post_id"]
     if not (_USERNAME.fullmatch(username) and _POST_ID.fullmatch(post_id)):
         return _not_found()
+    address = _base(request) + request.url.path  # its Tombstone's id, if its author left
     page = f"/@{username}/{post_id}"
     if (other := negotiated(request, page, page_first=True)) is not None:
-        return other
+        return await gone(request, username, address) or other
     viewer = await _signer(request)  # before the lookup, and no connection held meanwhile
-    async with connection(request) as conn:
-        try:
+    try:
+        async with connection(request) as conn:
             member = await members.get_profile(conn, username)
             post = await posts.fetched_remotely(conn, member, int(post_id), viewer)
             attached = await media.federated(conn, _base(request), post.id)
-        except NotFound:
-            return _not_found()
+    except NotFound:
+        return await gone(request, username, address) or _not_found()
     response = activity_json(build(_base(request), member, post, list(post.recipients),
                                    attached))
     if post.visibility not in _OPEN:

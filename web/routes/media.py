@@ -49,13 +49,16 @@ async def serve(request: Request) -> Response:
 
 async def update_images(request: Request) -> Response:
     """The settings page's avatar and header form (multipart, CSRF-checked)."""
+    from web import profile_updates  # imports web.routes.actors, which imports this module
+
     member = await require_member(request)
     files = media_store(request.app.state.settings)
     async with request.form(max_files=2, max_fields=10) as data:
         _check_csrf(request, data)
         uploads = {which: await _read(data, which) for which in ("avatar", "header")}
     setters = {"avatar": media.set_avatar, "header": media.set_header}
-    async with transaction(request) as conn:
+    async with transaction(request) as conn, profile_updates.announced(
+            conn, request.app.state.settings, member):
         replaced = [(await setters[which](conn, files, member.id, raw))[1]
                     for which, raw in uploads.items() if raw]
     media.remove_files(files, *replaced)

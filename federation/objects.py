@@ -9,6 +9,7 @@ through the sanitiser before anyone sees it (RELIABILITY 39).
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -131,9 +132,26 @@ class Post:
     end_time: datetime | None = None  # when an Event ends or a Question closes
     location_name: str | None = None
     truncated: tuple[str, ...] = ()  # the properties cut to a cap: "to/cc", "tag"...
+    language: str | None = None  # the first contentMap key that is a language tag
 
 
 # -- AS2 -> Post -------------------------------------------------------------------
+
+_LANGUAGES_SCAN = 20  # keys of a contentMap looked at
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}")
+
+
+def _language(content_map: object) -> str | None:
+    """The language of a post from its ``contentMap`` keys (Mastodon sends
+    ``{"en": "<p>...</p>"}``): the first key that is a BCP 47 tag, as
+    ``en`` or ``pt-BR``; None when there is no such key."""
+    if not isinstance(content_map, Mapping):
+        return None
+    for key in list(content_map)[:_LANGUAGES_SCAN]:
+        if isinstance(key, str) and _LANGUAGE_TAG.fullmatch(key) and key.lower() != "und":
+            primary, _, region = key.partition("-")
+            return primary.lower() + (f"-{region}" if region else "")
+    return None
 
 
 def parse_object(doc: object) -> Post:
@@ -183,6 +201,7 @@ def post_from(data: Document, object_id: str, kind: str) -> Post:
         start_time=as_datetime(data.get("startTime")),
         end_time=as_datetime(data.get("endTime")) or as_datetime(data.get("closed")),
         location_name=_location_name(data.get("location")),
+        language=_language(data.get("contentMap")),
         truncated=tuple(name for name, was_cut in cut.items() if was_cut),
     )
 

@@ -210,8 +210,12 @@ _URL = re.compile(
 _URL_TAIL = ".,:;!?'\"*_"  # punctuation that ends a sentence, not a URL
 _BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
 _BLANK_LINE = re.compile(r"\n[ \t\f]*\n")
+# @user, or @user@host with an optional port (@sam@127.0.0.1:8123); a port
+# is digits only, so "@sam@host.example:" or "...:8443." ends before the
+# punctuation, and "@sam@host.example:84x" is no mention at all.
 _MENTION = re.compile(
-    r"(?<![\w@/])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(?:@([\w-]+(?:\.[\w-]+)+))?(?![\w@])",
+    r"(?<![\w@/])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)"
+    r"(?:@([\w-]+(?:\.[\w-]+)+(?::\d{1,5})?))?(?![\w@]|:\d)",
     re.IGNORECASE,
 )
 _HASHTAG = re.compile(r"(?<![\w&#/])#(\w+)")

@@ -31,6 +31,7 @@ class PostFilter:
     exclude_replies: bool = False
     exclude_reblogs: bool = False
     tagged: str | None = None
+    only_media: bool = False  # posts with media attached (boosts have none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,8 @@ async def posts_of(conn: Any, author: Party, viewer: Member | None, viewer_uri: 
         conn, author, viewer.id if viewer else None, viewer_uri if viewer else None,
         limit=page.limit, max_id=page.max_id, since_id=page.since_id, min_id=page.min_id,
         exclude_replies=only.exclude_replies, exclude_reblogs=only.exclude_reblogs,
-        tagged=only.tagged.removeprefix("#") if only.tagged else None)
+        tagged=only.tagged.removeprefix("#") if only.tagged else None,
+        only_media=only.only_media)
 
 
 async def collections_hidden(conn: Any, owner: Party, viewer: Member | None) -> bool:

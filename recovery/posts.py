@@ -15,7 +15,7 @@ from federation.sanitize import (
     plain_to_html,
     sanitize_html,
 )
-from recovery import events, notices, store, threads
+from recovery import events, media, notices, store, threads
 from recovery.errors import InvalidInput, NotFound, PermissionDenied
 from recovery.models import Member, Party, Post, PostMilestone, RemoteActor, Visibility
 from recovery.status_models import ListPage
@@ -29,9 +29,11 @@ TIMELINE_MAX = 40
 BOOSTABLE = (Visibility.PUBLIC, Visibility.UNLISTED)
 
 
-def _checked_text(text: str, summary: str) -> tuple[str, str]:
+def _checked_text(text: str, summary: str, with_media: bool = False) -> tuple[str, str]:
+    """The text and warning as stored; a post with media may have no text
+    (as Mastodon allows), any other needs some."""
     body, warning = text.strip(), " ".join(summary.split())
-    if not body:
+    if not body and not with_media:
         raise InvalidInput("text", "Write something first.")
     if len(body) > TEXT_MAX:
         raise InvalidInput("text", f"Posts can be at most {TEXT_MAX} characters.")
@@ -44,11 +46,12 @@ async def write(
     conn: Any, member: Member, text: str, visibility: Visibility, *, summary: str = "",
     reply_to: Post | None = None, reply_to_uri: str | None = None,
     recipients: Sequence[str] = (), milestone: PostMilestone | None = None,
-    sensitive: bool = False, language: str | None = None,
+    sensitive: bool = False, language: str | None = None, with_media: bool = False,
 ) -> Post:
     """A member's new post; a reply keeps its thread's context; a milestone
-    post carries what it celebrates."""
-    body, warning = _checked_text(text, summary)
+    post carries what it celebrates. ``with_media``: the caller attaches
+    media to it in this transaction, so it may have no text."""
+    body, warning = _checked_text(text, summary, with_media)
     post_id = await store.insert_post(conn, {
         "author_member_id": member.id, "visibility": visibility,
         "content_html": plain_to_html(body), "summary": warning,
@@ -67,9 +70,11 @@ async def write(
 
 async def edit(conn: Any, member: Member, post_id: int, text: str, summary: str,
                *, sensitive: bool = False) -> Post:
-    """Change the member's own post; the version it replaces is kept (history)."""
+    """Change the member's own post; the version it replaces is kept (history).
+    A post with media may be left without text."""
     post = await _own(conn, member, post_id)
-    body, warning = _checked_text(text, summary)
+    with_media = bool(await media.of_posts(conn, [post.id]))
+    body, warning = _checked_text(text, summary, with_media)
     await threads.keep_version(conn, post)
     await store.update_post(conn, post.id, plain_to_html(body), warning,
                             bool(warning) or sensitive)
@@ -118,7 +123,7 @@ async def received(
         "in_reply_to_id": reply_to.id if reply_to else None,
         "in_reply_to_uri": note.in_reply_to, "context_uri": note.context,
         "url": note.url, "recipients": [*note.to, *note.cc],
-        "published_at": note.published,
+        "published_at": note.published, "language": note.language,
         "tags": [h.name[:100] for h in note.hashtags[:MAX_HASHTAGS]],
     })
     if post_id is not None and note.milestone is not None:  # from a peer Hearth
@@ -329,10 +334,10 @@ async def public_count(conn: Any, author: Member) -> int:
     return await store.count_public_posts_of_member(conn, author.id)
 
 
-def check_text(text: str, summary: str) -> None:
+def check_text(text: str, summary: str, with_media: bool = False) -> None:
     """Raise InvalidInput as ``write`` would for this text and warning, before
     anything slow (looking up mentions) is done."""
-    _checked_text(text, summary)
+    _checked_text(text, summary, with_media)
 
 
 async def reacted(conn: Any, member: Member, shown: Sequence[Post]) -> set[tuple[str, int]]:

@@ -92,13 +92,14 @@ async def public(
     conn: Any, viewer: Member | None, viewer_uri: str | None, page: ListPage,
     origin: Origin, *, only_media: bool = False,
 ) -> list[Post]:
-    """Public posts (and community-only ones, for members), newest first.
-    Hearth has no media yet: ``only_media`` finds nothing."""
-    if origin.empty or only_media:
+    """Public posts (and community-only ones, for members), newest first;
+    with ``only_media``, those with media attached only."""
+    if origin.empty:
         return []
     return await store.public_posts(conn, viewer.id if viewer else None,
                                     viewer_uri if viewer else None, _capped(page),
-                                    local=origin.local, remote=origin.remote)
+                                    local=origin.local, remote=origin.remote,
+                                    only_media=only_media)
 
 
 async def tagged(
@@ -107,14 +108,16 @@ async def tagged(
     none_of: Sequence[str] = (), only_media: bool = False,
 ) -> list[Post]:
     """Posts with the hashtag ``name`` (or any of ``any_of``), all of
-    ``all_of`` and none of ``none_of``; an impossible tag name finds nothing."""
+    ``all_of`` and none of ``none_of`` (with ``only_media``, those with media
+    attached only); an impossible tag name finds nothing."""
     first = tag_name(name)
-    if first is None or origin.empty or only_media:
+    if first is None or origin.empty:
         return []
     return await store.tag_posts(
         conn, viewer.id if viewer else None, viewer_uri if viewer else None, _capped(page),
         any_of=[first, *_tag_names(any_of)], all_of=_tag_names(all_of),
-        none_of=_tag_names(none_of), local=origin.local, remote=origin.remote)
+        none_of=_tag_names(none_of), local=origin.local, remote=origin.remote,
+        only_media=only_media)
 
 
 async def tag(conn: Any, raw: str, today: date | None = None) -> Tag:

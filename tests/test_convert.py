@@ -108,6 +108,16 @@ def test_content_map_is_used_when_content_is_missing():
     assert parse_object(doc).content_html == doc["contentMap"]["en"]
 
 
+def test_the_language_comes_from_the_content_map_keys():
+    assert post("mastodon/objects/note_1.json").language == "en"
+    doc = load("mastodon/objects/note_1.json")
+    doc["contentMap"] = {"und": "<p>?</p>", "pt-BR": "<p>oi</p>"}
+    assert parse_object(doc).language == "pt-BR"
+    for odd in ({"und": "x"}, {"not a tag": "x"}, ["en"], None):
+        doc["contentMap"] = odd
+        assert parse_object(doc).language is None
+
+
 def test_mastodon_attachment_keeps_alt_text_and_media_type():
     (image,) = post("mastodon/objects/note_2.json").attachments
     assert image.type == "Document" and image.media_type == "image/jpeg"
@@ -706,6 +716,7 @@ def test_note_round_trips():
         attachments=(
             Attachment("https://hearth.example/media/1.png", "Image", "image/png", "a lake"),
         ),
+        language="en",
     )
     assert visibility_of(back, "https://hearth.example/users/sam/followers") == "public"
 

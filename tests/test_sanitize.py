@@ -598,6 +598,18 @@ def test_find_mentions_finds_remote_and_local_mentions_but_not_emails_or_urls():
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(("text", "found"), [
+    ("hi @ash@127.0.0.1:8123, welcome", [("ash", "127.0.0.1:8123")]),
+    ("@ash@host.example:8443.", [("ash", "host.example:8443")]),
+    ("(@ash@host.example:8443)!", [("ash", "host.example:8443")]),
+    ("@ash@host.example: hello", [("ash", "host.example")]),
+    ("@ash@host.example:8443abc @ash@host.example:84x @ash@h.example:123456", []),
+    ("mail ash@host.example:8443 or https://host.example:8443/@ash@x.example:1", []),
+])  # fmt: skip
+def test_find_mentions_reads_a_port_but_not_trailing_punctuation(text, found):
+    assert find_mentions(text) == found
+
+
 def test_find_hashtags_finds_unicode_tags_but_not_numbers_urls_or_words():
     assert find_hashtags(POST) == ["Sober", "día_1", "日本"]
 

@@ -55,7 +55,7 @@ class _Mentioned:
 async def compose(
     conn: Any, site: Site, member: Member, text: str, summary: str, visibility_value: str,
     parent: Post | None = None, *, sensitive: bool = False, language: str | None = None,
-    on_written: Written | None = None,
+    on_written: Written | None = None, with_media: bool = False,
 ) -> Post:
     """Write a post (a reply to ``parent`` if given) and queue its Create for
     its audience: public, unlisted and followers-only posts go to accepted
@@ -63,9 +63,10 @@ async def compose(
     mentioned only, community-only posts nowhere. Run it on a connection
     outside a transaction: mentions are looked up first, then the post and
     its deliveries are written in one transaction, with whatever ``on_written``
-    adds (the client API's Idempotency-Key)."""
+    adds (the client API's Idempotency-Key, media: ``with_media`` says it
+    attaches some, so the post may have no text)."""
     visibility = parse_visibility(visibility_value)
-    posts.check_text(text, summary)
+    posts.check_text(text, summary, with_media)
     mentioned = await _mentions(conn, site, member, text, visibility, parent)
     if visibility is Visibility.DIRECT and not mentioned.uris:
         raise InvalidInput("text", "A direct post reaches only the people it mentions: "
@@ -75,8 +76,9 @@ async def compose(
             conn, member, text, visibility, summary=summary, reply_to=parent,
             reply_to_uri=activities.object_uri(site.base, parent) if parent else None,
             recipients=mentioned.uris, sensitive=sensitive, language=language,
+            with_media=with_media,
         )
-        await notices.mentioned(conn, post, uris.actor_uri(site.base, ""))
+        await notices.posted(conn, post, uris.actor_uri(site.base, ""))
         if on_written is not None:
             await on_written(conn, post)
         if visibility is not Visibility.COMMUNITY:
@@ -91,12 +93,13 @@ async def compose(
 async def reply(
     conn: Any, site: Site, member: Member, post_id: int, text: str, summary: str,
     visibility_value: str, *, sensitive: bool = False, language: str | None = None,
-    on_written: Written | None = None,
+    on_written: Written | None = None, with_media: bool = False,
 ) -> tuple[Post, Post]:
     """Reply to a post the member can see: (the post, the reply)."""
     parent = await _target(conn, site, member, post_id)
     return parent, await compose(conn, site, member, text, summary, visibility_value, parent,
-                                 sensitive=sensitive, language=language, on_written=on_written)
+                                 sensitive=sensitive, language=language, on_written=on_written,
+                                 with_media=with_media)
 
 
 async def _audience(

@@ -30,9 +30,11 @@ async def account_posts(
     conn: Any, author: Party, viewer_id: int | None, viewer_uri: str | None, *,
     limit: int, max_id: int | None, since_id: int | None, min_id: int | None,
     exclude_replies: bool, exclude_reblogs: bool, tagged: str | None,
+    only_media: bool = False,
 ) -> list[Post]:
     """The account's posts and boosts the viewer may see (never direct ones,
-    as on the profile page), newest first."""
+    as on the profile page), newest first; with ``only_media``, only posts
+    with media attached."""
     column = "p.author_member_id" if author.member_id is not None else "p.author_remote_id"
     rows = await conn.fetch(
         _POST_SELECT + f"""
@@ -47,9 +49,11 @@ async def account_posts(
           AND (NOT $8::boolean OR p.reblog_of_id IS NULL)
           AND ($9::text IS NULL OR (p.reblog_of_id IS NULL AND p.content_html
                ~* ('#(<span>)?' || $9::text || '([^A-Za-z0-9_]|$)')))
+          AND (NOT $11::boolean
+               OR EXISTS (SELECT 1 FROM media_attachments a WHERE a.post_id = p.id))
         ORDER BY p.id {_order(min_id)} LIMIT $10""",
         viewer_id, viewer_uri, author.member_id or author.remote_id, max_id, since_id, min_id,
-        exclude_replies, exclude_reblogs, tagged, limit)
+        exclude_replies, exclude_reblogs, tagged, limit, only_media)
     shown = await _with_reblogs(conn, rows)
     return shown[::-1] if min_id is not None else shown
 

@@ -16,10 +16,11 @@ from starlette.responses import Response
 
 from federation.errors import InvalidDocument
 from federation.webfinger import parse_handle
-from recovery import accounts, blocks, bookmarks, follows, members, peers
+from recovery import accounts, blocks, bookmarks, filters, follows, members, peers
 from recovery.account_models import AccountSettings, Listed
 from recovery.accounts import PageBounds, PostFilter
-from recovery.models import Member, Party, RemoteActor, Status
+from recovery.models import Member, Party, Post, RemoteActor, Status
+from web import profile_updates
 from web.api import entities
 from web.api import media as media_api
 from web.api.http import (
@@ -39,7 +40,7 @@ from web.api.relationships import (
     accept_waiting_requests,
     domain_errors,
     party_of,
-    relationship_entity,
+    relationships_json,
 )
 from web.following import LookupFailed, lookup
 from web.http import connection, transaction
@@ -135,28 +136,37 @@ def _parties(raw_ids: list[str]) -> list[Party]:
 
 
 async def account_statuses(request: Request) -> Response:
+    """The account's posts; those the viewer's ``hide`` filters for the
+    ``account`` context catch are left out (paging moves on past them)."""
     found = await authenticate(request, "read:statuses", required=False, user=False)
     viewer = found.member if found else None
     params = await read_params(request)
     page = bounds(params, default=20, maximum=40)
     only = PostFilter(exclude_replies=bool(params.get_bool("exclude_replies", False)),
                       exclude_reblogs=bool(params.get_bool("exclude_reblogs", False)),
-                      tagged=params.get_str("tagged", max_length=101))
+                      tagged=params.get_str("tagged", max_length=101),
+                      only_media=bool(params.get_bool("only_media", False)))
     async with connection(request) as conn:
         party, account = await party_of(conn, request.path_params["id"])
-        if params.get_bool("only_media", False) or (
-                viewer is not None and (await blocks.relationship(conn, viewer, party)).blocked_by):
-            return paged_response(request, [], [])  # no media filter yet; blocked
+        if viewer is not None and (await blocks.relationship(conn, viewer, party)).blocked_by:
+            return paged_response(request, [], [])
         if params.get_bool("pinned", False):
             pinned = (await bookmarks.pinned(conn, account, viewer, Site.of(request).actor(viewer))
                       if isinstance(account, Member) else [])  # remote pins are not read
-            payload = await entities.statuses(conn, pinned, viewer, _base(request))
-            return json_response(payload)
+            return json_response(await _unhidden(conn, request, pinned, viewer))
         with domain_errors():
             shown = await accounts.posts_of(conn, party, viewer, Site.of(request).actor(viewer),
                                             page, only)
-        payload = await entities.statuses(conn, shown, viewer, _base(request))
+        payload = await _unhidden(conn, request, shown, viewer)
     return paged_response(request, payload, [p.id for p in shown])
+
+
+async def _unhidden(conn: Any, request: Request, listed: list[Post],
+                    viewer: Member | None) -> list[dict[str, Any]]:
+    """Status entities for ``listed`` but those the viewer's filters hide."""
+    hidden = await filters.hidden_ids(conn, viewer, listed, "account")
+    return await entities.statuses(conn, [p for p in listed if p.id not in hidden], viewer,
+                                   _base(request))
 
 
 async def _collection(request: Request, followers: bool) -> Response:
@@ -189,7 +199,7 @@ async def relationships(request: Request) -> Response:
         wanted = [p for p, account in zip(parties, shown, strict=True) if account is not None]
         with domain_errors():
             found = await blocks.relationships(conn, member, wanted)
-    return json_response([relationship_entity(r) for r in found])
+        return json_response(await relationships_json(conn, member, found))
 
 
 async def familiar_followers(request: Request) -> Response:
@@ -301,7 +311,9 @@ async def update_credentials(request: Request) -> Response:
     _, member = await authenticate_member(request, "write:accounts")
     params = await read_params(request)
     uploads = await media_api.profile_uploads(request)
-    async with transaction(request) as conn:
+    # Update(Person) to remote followers when the actor changed, in this transaction
+    async with transaction(request) as conn, profile_updates.announced(
+            conn, request.app.state.settings, member):
         with domain_errors():
             updated = await members.update_profile(
                 conn, member.id,

@@ -12,10 +12,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from recovery import accounts, idempotency, media, posts, threads
+from recovery import accounts, filters, idempotency, media, posts, threads
 from recovery.models import Member, Post, Visibility
+from recovery.scheduled_models import Planned
 from web import posting
-from web.api import entities
+from web.api import entities, scheduled_statuses
 from web.api.http import (
     ApiError,
     Caller,
@@ -35,6 +36,7 @@ from web.social import Site
 MANY_MAX = 20
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}$")
 _VISIBILITIES = "public, unlisted, private, direct or local"
+BLANK = "Validation failed: Text can't be blank"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,11 @@ async def create(request: Request) -> Response:
         saved = (await accounts.settings(conn, member.id)).default_privacy
     draft = _draft(params, member, entities.visibility_from_api(saved) if saved else None)
     key = _idempotency_key(request)
+    when = params.get_str("scheduled_at")
+    if when:  # kept, and written later by web.scheduling
+        return await scheduled_statuses.schedule(request, caller, member, Planned(
+            draft.text, draft.summary, draft.visibility, draft.sensitive,
+            draft.in_reply_to_id, draft.language, draft.media_ids), when, key)
     site = Site.of(request)
     async with connection(request) as conn:
         post = await _made_by_key(conn, caller, key)
@@ -86,11 +93,12 @@ async def _write(conn: Any, site: Site, member: Member, draft: Draft, caller: Ca
         _, post = await posting.reply(
             conn, site, member, draft.in_reply_to_id, draft.text, draft.summary,
             draft.visibility.value, sensitive=draft.sensitive, language=draft.language,
-            on_written=remember)
+            on_written=remember, with_media=bool(draft.media_ids))
         return post
     return await posting.compose(conn, site, member, draft.text, draft.summary,
                                  draft.visibility.value, sensitive=draft.sensitive,
-                                 language=draft.language, on_written=remember)
+                                 language=draft.language, on_written=remember,
+                                 with_media=bool(draft.media_ids))
 
 
 async def _made_by_key(conn: Any, caller: Caller, key: str | None) -> Post | None:
@@ -109,10 +117,13 @@ def _idempotency_key(request: Request) -> str | None:
 
 
 def _draft(params: Params, member: Member, default: Visibility | None = None) -> Draft:
-    _refuse_unsupported(params)
+    """A post has text, media or both (as Mastodon: ``status`` may be left
+    out when ``media_ids[]`` are given)."""
+    _refuse_unsupported(params, scheduling=True)
     text = params.get_str("status", "") or ""
-    if not text.strip():
-        raise ApiError(422, "Validation failed: Text can't be blank")
+    media_ids = _media_ids(params)
+    if not text.strip() and not media_ids:
+        raise ApiError(422, BLANK)
     reply_to = params.get_str("in_reply_to_id")
     reply_id = parse_status_id(reply_to) if reply_to else None
     if reply_to and reply_id is None:
@@ -121,7 +132,7 @@ def _draft(params: Params, member: Member, default: Visibility | None = None) ->
         text=text, summary=params.get_str("spoiler_text", "") or "",
         visibility=_visibility(params, member, default),
         sensitive=bool(params.get_bool("sensitive", False)), in_reply_to_id=reply_id,
-        language=_language(params), media_ids=_media_ids(params))
+        language=_language(params), media_ids=media_ids)
 
 
 def _visibility(params: Params, member: Member, default: Visibility | None) -> Visibility:
@@ -141,12 +152,13 @@ def _visibility(params: Params, member: Member, default: Visibility | None) -> V
     return chosen
 
 
-def _refuse_unsupported(params: Params) -> None:
-    """Polls and scheduling are refused whole, before anything is stored; a
-    language must look like one, media ids like ids."""
+def _refuse_unsupported(params: Params, *, scheduling: bool = False) -> None:
+    """Polls (and scheduling, but where a new post is written) are refused
+    whole, before anything is stored; a language must look like one, media
+    ids like ids."""
     if params.raw("poll") not in (None, "", {}):
         raise ApiError(422, "Validation failed: polls are not supported here")
-    if params.get_str("scheduled_at"):
+    if params.get_str("scheduled_at") and not scheduling:
         raise ApiError(422, "Validation failed: scheduled posts are not supported here")
     _media_ids(params)
     _language(params)
@@ -160,13 +172,14 @@ def _media_ids(params: Params) -> tuple[int, ...]:
     return tuple(int(i) for i in ids)
 
 
-async def _same_media(conn: Any, post_id: int, params: Params) -> None:
-    """An edit may resend the post's images as they are, but not change them."""
-    if "media_ids" not in params:
-        return
+async def _same_media(conn: Any, post_id: int, params: Params, text: str) -> None:
+    """An edit may resend the post's images as they are, but not change
+    them; it may leave the text blank only when the post has images."""
     current = (await media.of_posts(conn, [post_id])).get(post_id, [])
-    if _media_ids(params) != tuple(m.id for m in current):
+    if "media_ids" in params and _media_ids(params) != tuple(m.id for m in current):
         raise ApiError(422, "Validation failed: changing a post's images is not supported")
+    if not text.strip() and not current:
+        raise ApiError(422, BLANK)
 
 
 def _language(params: Params) -> str | None:
@@ -186,14 +199,12 @@ async def edit(request: Request) -> Response:
     params = await read_params(request)
     _refuse_unsupported(params)
     text = params.get_str("status", "") or ""
-    if not text.strip():
-        raise ApiError(422, "Validation failed: Text can't be blank")
     summary = params.get_str("spoiler_text", "") or ""
     sensitive = bool(params.get_bool("sensitive", False))
     site = Site.of(request)
     async with transaction(request) as conn:
         await _own(conn, site, member, post_id)
-        await _same_media(conn, post_id, params)
+        await _same_media(conn, post_id, params, text)
         edited = await posting.edit(conn, site, member, post_id, text, summary,
                                     sensitive=sensitive)
         return json_response(await render_one(conn, edited, member, site.base))
@@ -256,15 +267,22 @@ async def show_many(request: Request) -> Response:
 
 
 async def context(request: Request) -> Response:
+    """The post's ancestors and descendants, but those the viewer's ``hide``
+    filters for the ``thread`` context catch (the post asked for stays)."""
     viewer = await _viewer(request)
     post_id = _status_id(request)
     site = Site.of(request)
     async with connection(request) as conn:
         post = await visible(conn, site, viewer, post_id)
         thread = await threads.context(conn, post, viewer, site.actor(viewer))
+        hidden = await filters.hidden_ids(
+            conn, viewer, [*thread.ancestors, *thread.descendants], "thread")
         return json_response({
-            "ancestors": await render(conn, thread.ancestors, viewer, site.base),
-            "descendants": await render(conn, thread.descendants, viewer, site.base),
+            "ancestors": await render(
+                conn, [p for p in thread.ancestors if p.id not in hidden], viewer, site.base),
+            "descendants": await render(
+                conn, [p for p in thread.descendants if p.id not in hidden], viewer,
+                site.base),
         })
 
 

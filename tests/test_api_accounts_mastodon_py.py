@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from mastodon import Mastodon
 
-from tests.conftest import PASSWORD, signup_over_http
+from tests.conftest import signup_over_http
+from tests.helpers_api import mastodon_py_login
 from tests.helpers_federation import People, host_of, wait_until
 
 pytestmark = pytest.mark.slow
-SCOPES = ["read", "write", "follow"]
 
 
 @pytest.fixture
@@ -25,22 +24,13 @@ def people() -> Iterator[People]:
     crowd.close()
 
 
-def _api(url: str, username: str) -> Mastodon:
-    client_id, client_secret = Mastodon.create_app("Hearth test", scopes=SCOPES,
-                                                   api_base_url=url)
-    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=url,
-                   request_timeout=15)
-    api.log_in(username, PASSWORD, scopes=SCOPES, allow_http=True)
-    return api
-
-
 def test_mastodon_py_follows_reads_and_blocks_an_account_on_another_instance(
         instances, people):
     hearth, peer = instances("hearth"), instances("peer")
     with hearth.client() as http:
         assert signup_over_http(http, "river").status_code == 201
     sky = people.join(peer, "sky")
-    api = _api(hearth.url, "river")
+    api = mastodon_py_login(hearth.url, "river")
 
     found = api.account_search(f"@sky@{host_of(peer)}", resolve=True)
     assert [a.acct for a in found] == [f"sky@{host_of(peer)}"]
@@ -69,7 +59,7 @@ def test_mastodon_py_edits_a_profile_and_manages_accounts_here(instances):
     for name in ("river", "sky", "ann"):
         with hearth.client() as http:
             assert signup_over_http(http, name).status_code == 201
-    river, sky, ann = (_api(hearth.url, name) for name in ("river", "sky", "ann"))
+    river, sky, ann = (mastodon_py_login(hearth.url, name) for name in ("river", "sky", "ann"))
 
     me = river.account_update_credentials(
         display_name="River", note="One day at a time.", locked=True,

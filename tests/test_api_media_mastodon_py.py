@@ -12,14 +12,14 @@ from collections.abc import Iterator
 
 import httpx2
 import pytest
-from mastodon import Mastodon, MastodonAPIError
+from mastodon import MastodonAPIError
 
-from tests.conftest import PASSWORD, signup_over_http
+from tests.conftest import signup_over_http
+from tests.helpers_api import mastodon_py_login
 from tests.helpers_federation import People, follow_accepted, wait_until
 from tests.helpers_media import assert_clean, jpeg_with_gps
 
 pytestmark = pytest.mark.slow
-SCOPES = ["read", "write", "follow"]
 
 
 @pytest.fixture
@@ -29,20 +29,11 @@ def people() -> Iterator[People]:
     crowd.close()
 
 
-def _api(url: str, username: str) -> Mastodon:
-    client_id, client_secret = Mastodon.create_app("Hearth media test", scopes=SCOPES,
-                                                   api_base_url=url)
-    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=url,
-                   request_timeout=15)
-    api.log_in(username, PASSWORD, scopes=SCOPES, allow_http=True)
-    return api
-
-
 def test_mastodon_py_upload_is_served_without_exif_or_gps(instances, tmp_path):
     hearth = instances("hearth", HEARTH_MEDIA_DIR=str(tmp_path / "uploads"))
     with hearth.client() as http:
         assert signup_over_http(http, "river").status_code == 201
-    api = _api(hearth.url, "river")
+    api = mastodon_py_login(hearth.url, "river")
 
     photo = api.media_post(io.BytesIO(jpeg_with_gps((2400, 1800))), mime_type="image/jpeg",
                            description="My 30-day chip", focus=(0.25, -0.5))
@@ -78,7 +69,7 @@ def test_attachments_federate_to_a_follower_on_another_instance(instances, peopl
     river = people.join(hearth, "river")
     sky = people.join(peer, "sky")
     follow_accepted(sky, river)
-    api = _api(hearth.url, "river")
+    api = mastodon_py_login(hearth.url, "river")
 
     photo = api.media_post(io.BytesIO(jpeg_with_gps()), mime_type="image/jpeg",
                            description="Sunrise walk")
@@ -103,7 +94,7 @@ def test_attachments_federate_to_a_follower_on_another_instance(instances, peopl
     assert attachment["url"] == photo.url and attachment["name"] == "Sunrise walk"
     assert (attachment["width"], attachment["height"]) == (640, 480)
     assert attachment["blurhash"] == photo.blurhash
-    sky_api = _api(peer.url, "sky")
+    sky_api = mastodon_py_login(peer.url, "sky")
     shown = sky_api.timeline_home()[0]
     assert shown.media_attachments[0].remote_url == photo.url
     assert shown.media_attachments[0].description == "Sunrise walk"

@@ -7,22 +7,12 @@ forwarded as a Flag to the reported account's server."""
 from __future__ import annotations
 
 import pytest
-from mastodon import Mastodon
 
+from tests.helpers_api import mastodon_py_login
 from tests.helpers_federation import People, arrives, follow_accepted, wait_until
 
 pytestmark = pytest.mark.slow
 SCOPES = ["read", "write", "follow", "push"]
-
-
-def _logged_in(url: str, username: str) -> Mastodon:
-    from tests.conftest import PASSWORD
-    client_id, client_secret = Mastodon.create_app(
-        "Hearth notifications test", scopes=SCOPES, api_base_url=url)
-    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=url,
-                   request_timeout=15)
-    api.log_in(username, PASSWORD, scopes=SCOPES, allow_http=True)
-    return api
 
 
 def test_mastodon_py_lists_dismisses_and_clears_notifications_and_sets_markers(instances):
@@ -31,7 +21,8 @@ def test_mastodon_py_lists_dismisses_and_clears_notifications_and_sets_markers(i
     try:
         people.join(hearth, "river")
         people.join(hearth, "sky")
-        river, sky = _logged_in(hearth.url, "river"), _logged_in(hearth.url, "sky")
+        river, sky = (mastodon_py_login(hearth.url, name, scopes=SCOPES)
+                  for name in ("river", "sky"))
         me = river.me()
         sky.account_follow(me.id)
         status = river.status_post("Day 90", visibility="public")
@@ -74,12 +65,12 @@ def test_remote_follows_mentions_and_favourites_notify_and_reports_are_forwarded
         river = people.join(alpha, "river")
         sky = people.join(beta, "sky")
         follow_accepted(sky, river)
-        api = _logged_in(alpha.url, "river")
+        api = mastodon_py_login(alpha.url, "river", scopes=SCOPES)
         assert wait_until(lambda: [n.type for n in api.notifications()] == ["follow"],
                           "the follow notification")
         status = api.status_post("Week one", visibility="public")
         there = arrives(beta, river.post_uri(int(status.id)), "river's post on beta")
-        remote = _logged_in(beta.url, "sky")
+        remote = mastodon_py_login(beta.url, "sky", scopes=SCOPES)
         remote.status_favourite(there)
         reply = remote.status_post("well done", in_reply_to_id=there, visibility="public")
         shown = wait_until(lambda: (found := api.notifications()) and len(found) == 3 and found,
@@ -114,7 +105,7 @@ def test_search_resolves_a_remote_account_and_a_remote_post(instances):
         people.join(alpha, "river")
         lake = people.join(beta, "lake")
         post_id = lake.write("Ninety days, one at a time")
-        api = _logged_in(alpha.url, "river")
+        api = mastodon_py_login(alpha.url, "river", scopes=SCOPES)
         assert api.search(lake.handle, resolve=False).accounts == []
         found = api.search(lake.handle, resolve=True)
         assert [a.acct for a in found.accounts] == [lake.handle.lstrip("@")]
@@ -132,7 +123,8 @@ def test_mastodon_py_manages_filters_and_sees_what_they_catch(instances):
     try:
         people.join(hearth, "river")
         people.join(hearth, "sky")
-        river, sky = _logged_in(hearth.url, "river"), _logged_in(hearth.url, "sky")
+        river, sky = (mastodon_py_login(hearth.url, name, scopes=SCOPES)
+                  for name in ("river", "sky"))
         drinks = river.create_filter_v2(
             "Drinks", ["public", "home"], "warn",
             keywords_attributes=[{"keyword": "wine", "whole_word": True}])

@@ -13,21 +13,12 @@ import httpx2
 import pytest
 from mastodon import Mastodon, MastodonAPIError
 
+from tests.helpers_api import mastodon_py_login
 from tests.helpers_federation import People
 
 pytestmark = pytest.mark.slow
 SCOPES = ["read", "write", "follow"]
 BASE = "/api/hearth/v1"
-
-
-def _logged_in(url: str, username: str, scopes: list[str] = SCOPES) -> Mastodon:
-    from tests.conftest import PASSWORD
-    client_id, client_secret = Mastodon.create_app(
-        "Hearth progress test", scopes=SCOPES, api_base_url=url)
-    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=url,
-                   request_timeout=15)
-    api.log_in(username, PASSWORD, scopes=scopes, allow_http=True)
-    return api
 
 
 def _call(api: Mastodon, method: str, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -41,7 +32,7 @@ def test_mastodon_py_tracks_progress_and_shares_a_milestone_through_the_hearth_a
     try:
         people.join(hearth, "river")
         people.join(hearth, "sky")
-        river, sky = _logged_in(hearth.url, "river"), _logged_in(hearth.url, "sky")
+        river, sky = (mastodon_py_login(hearth.url, name) for name in ("river", "sky"))
         sky.account_follow(river.me().id)
 
         ten_days_ago = (datetime.now(UTC) - timedelta(days=10)).date().isoformat()
@@ -64,7 +55,8 @@ def test_mastodon_py_tracks_progress_and_shares_a_milestone_through_the_hearth_a
         with pytest.raises(MastodonAPIError):
             _call(sky, "GET", f"/checkins/{_call(river, 'GET', '/checkins')[0]['id']}")
 
-        reader = _logged_in(hearth.url, "river", scopes=["read"])
+        reader = mastodon_py_login(hearth.url, "river", scopes=["read"],
+                                   app_scopes=SCOPES)
         with pytest.raises(MastodonAPIError):
             _call(reader, "POST", "/checkins/pledge")
         export = httpx2.get(f"{hearth.url}{BASE}/export", timeout=15,

@@ -10,23 +10,14 @@ import threading
 from typing import Any
 
 import pytest
-from mastodon import Mastodon
 from mastodon.errors import MastodonNotFoundError
 
-from tests.conftest import PASSWORD, signup_over_http
+from tests.conftest import signup_over_http
+from tests.helpers_api import mastodon_py_login
 from tests.helpers_federation import People, arrives, follow_accepted, wait_until
 
 pytestmark = pytest.mark.slow
 SCOPES = ["read", "write", "follow", "push"]
-
-
-def _logged_in(url: str, username: str) -> Mastodon:
-    client_id, client_secret = Mastodon.create_app(
-        "Hearth statuses test", scopes=SCOPES, api_base_url=url)
-    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=url,
-                   request_timeout=15)
-    api.log_in(username, PASSWORD, scopes=SCOPES, allow_http=True)
-    return api
 
 
 def test_mastodon_py_writes_reads_edits_and_deletes_statuses(instances):
@@ -34,7 +25,8 @@ def test_mastodon_py_writes_reads_edits_and_deletes_statuses(instances):
     for name in ("river", "sky"):
         with hearth.client() as http:
             assert signup_over_http(http, name).status_code == 201
-    river, sky = _logged_in(hearth.url, "river"), _logged_in(hearth.url, "sky")
+    river, sky = (mastodon_py_login(hearth.url, name, scopes=SCOPES)
+                  for name in ("river", "sky"))
 
     first = river.status_post("Day 30.", spoiler_text="milestone", visibility="public",
                               idempotency_key="day-30")
@@ -81,7 +73,7 @@ def test_concurrent_requests_with_one_idempotency_key_make_one_post(instances):
     hearth = instances("hearth")
     with hearth.client() as http:
         assert signup_over_http(http, "river").status_code == 201
-    river = _logged_in(hearth.url, "river")
+    river = mastodon_py_login(hearth.url, "river", scopes=SCOPES)
     ids: list[Any] = []
     barrier = threading.Barrier(4)
 
@@ -105,14 +97,14 @@ def test_an_edit_from_mastodon_py_reaches_a_follower_elsewhere_with_its_history(
         author = people.join(alpha, "river")
         reader = people.join(beta, "sky")
         follow_accepted(reader, author)
-        api = _logged_in(alpha.url, "river")
+        api = mastodon_py_login(alpha.url, "river", scopes=SCOPES)
         status = api.status_post("first version", visibility="public")
         there = arrives(beta, author.post_uri(int(status.id)), "the Create on beta")
         api.status_update(status, "second version")
         wait_until(lambda: "second version" in (beta.db.fetchval(
             "SELECT content_html FROM posts WHERE id = $1", there) or ""),
             "the Update on beta")
-        history = _logged_in(beta.url, "sky").status_history(there)
+        history = mastodon_py_login(beta.url, "sky", scopes=SCOPES).status_history(there)
         assert ["first version" in h.content for h in history] == [True, False]
         assert "second version" in history[-1].content
     finally:

@@ -6,21 +6,11 @@ conversations, paging with the Link headers the library follows."""
 from __future__ import annotations
 
 import pytest
-from mastodon import Mastodon
 
 from tests.conftest import signup_over_http
+from tests.helpers_api import mastodon_py_login
 
 pytestmark = pytest.mark.slow
-SCOPES = ["read", "write", "follow"]
-
-
-def _logged_in(url: str, username: str) -> Mastodon:
-    client_id, client_secret = Mastodon.create_app(
-        f"Hearth timelines {username}", scopes=SCOPES, api_base_url=url)
-    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=url,
-                   request_timeout=15)
-    api.log_in(username, "correct horse battery", scopes=SCOPES, allow_http=True)
-    return api
 
 
 def test_mastodon_py_reads_home_public_hashtag_and_conversations(instances):
@@ -28,7 +18,7 @@ def test_mastodon_py_reads_home_public_hashtag_and_conversations(instances):
     for name in ("river", "sky"):
         with hearth.client() as http:
             assert signup_over_http(http, name).status_code == 201
-    river, sky = _logged_in(hearth.url, "river"), _logged_in(hearth.url, "sky")
+    river, sky = (mastodon_py_login(hearth.url, name) for name in ("river", "sky"))
     sky_account = river.account_lookup("sky")
     river.account_follow(sky_account.id)
     requests = sky.follow_requests()

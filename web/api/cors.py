@@ -1,12 +1,18 @@
 """CORS for the client API, so browser apps (Elk, Phanpy) on other origins can
 call it: any origin, no cookies (the API takes bearer tokens, never the
-session cookie), preflight OPTIONS answered here."""
+session cookie), preflight OPTIONS answered here.
+
+Static files and uploaded media get the same answer: web apps load avatars
+and headers with ``crossorigin="anonymous"`` (Phanpy reads their colours
+from a canvas), which the browser refuses without the header. They are
+public files, read without cookies, so ``*`` opens nothing."""
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/")
+_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/",
+             "/static/", "/media/")
 _METHODS = b"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
 _HEADERS = b"Authorization, Content-Type, Idempotency-Key, Accept"
 _EXPOSE = (b"Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, "

@@ -74,11 +74,15 @@ async def update(request: Request) -> Response:
 # -- avatars and headers (PATCH /api/v1/accounts/update_credentials) ---------------
 
 async def profile_uploads(request: Request) -> dict[str, bytes]:
-    """The ``avatar`` and ``header`` files sent, read (within the limit)."""
+    """The ``avatar`` and ``header`` files sent, read (within the limit).
+    A file field left empty, as a browser form sends it (no file name, no
+    bytes: Phanpy's profile editor does), changes nothing."""
+    params = await read_params(request)
     found = {}
     for which in ("avatar", "header"):
+        upload = params.file(which)
         raw = await read_upload(request, which, required=False)
-        if raw is not None:
+        if raw is not None and (raw or (upload is not None and upload.filename)):
             found[which] = raw
     return found
 

@@ -57,7 +57,8 @@ FROM generate_series(1, $1::int / 2) g;
 
 # No triggers or FK checks while the statuses go in (session_replication_role);
 # then what the triggers keep is filled in one statement each: the authors'
-# own posts in their home feeds, and the accounts' post counts.
+# own posts in their home feeds, the accounts' post counts and the posts'
+# likes, boosts and replies.
 _POSTS = """
 SET session_replication_role = replica;
 INSERT INTO posts (uri, author_member_id, author_remote_id, visibility, content_html,
@@ -100,6 +101,14 @@ SELECT author_member_id, author_remote_id,
                         OR visibility IN ('public', 'unlisted')),
        max(published_at)
 FROM posts GROUP BY author_member_id, author_remote_id;
+INSERT INTO post_counts (post_id, likes, boosts, replies)
+SELECT id, sum(l), sum(b), sum(r)
+FROM (SELECT post_id AS id, 1 AS l, 0 AS b, 0 AS r FROM reactions WHERE kind = 'like'
+      UNION ALL
+      SELECT reblog_of_id, 0, 1, 0 FROM posts WHERE reblog_of_id IS NOT NULL
+      UNION ALL
+      SELECT in_reply_to_id, 0, 0, 1 FROM posts WHERE in_reply_to_id IS NOT NULL) c
+GROUP BY id;
 """
 
 # The member follows every 5th member and every 5th remote actor (triggers on:

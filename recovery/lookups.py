@@ -25,17 +25,28 @@ async def accounts(conn: Any, member_ids: Iterable[int], remote_ids: Iterable[in
     mids, rids = sorted(set(member_ids)), sorted(set(remote_ids))
     found = Accounts()
     if mids:
-        found.members = {m.id: m for m in await store.members_by_ids(conn, mids)}
+        for member, stats in await store.members_with_stats(conn, mids):
+            found.members[member.id] = member
+            found.member_stats[member.id] = stats
     if rids:
-        found.remotes = {p.actor.id: p for p in await store.remote_profiles_by_ids(conn, rids)}
-    if mids or rids:
-        found.member_stats, found.remote_stats = await store.account_stats(conn, mids, rids)
+        for profile, stats in await store.remote_profiles_with_stats(conn, rids):
+            found.remotes[profile.actor.id] = profile
+            found.remote_stats[profile.actor.id] = stats
     return found
 
 
 async def post_authors(conn: Any, post_ids: Iterable[int]) -> dict[int, Party]:
     ids = sorted(set(post_ids))
     return await store.post_authors(conn, ids) if ids else {}
+
+
+async def parties_named(conn: Any, usernames: Iterable[str], remote_uris: Iterable[str],
+                        ) -> tuple[dict[str, Party], dict[str, Party]]:
+    """Members by lower-cased username and remote actors by URI (for mentions)."""
+    names, found = sorted(set(usernames)), sorted(set(remote_uris))
+    if not names and not found:
+        return {}, {}
+    return await store.parties_named(conn, names, found)
 
 
 async def peer_hosts(conn: Any) -> list[str]:

@@ -412,3 +412,25 @@ def test_the_list_stream_carries_posts_and_deletions_of_the_lists_accounts_only(
         await no_event(listed)
 
     scenario(community, database_url, body)
+
+
+def test_an_exclusive_lists_accounts_leave_the_home_timeline(client, db):
+    river = _member(client, "river")
+    for name in ("sky", "stone"):
+        signup(client, name)
+        _follow(db, "river", name)
+    _post(db, "sky", "sky at the meeting")
+    _post(db, "stone", "stone on a walk")
+
+    def home() -> list[str]:
+        return _texts(_ok(client.get("/api/v1/timelines/home", headers=river)))
+
+    shared = _new_list(client, river, "Friends")
+    _ok(_add(client, river, shared, _aid(db, "sky")))
+    assert home() == ["stone on a walk", "sky at the meeting"]
+    apart = _new_list(client, river, "Meeting", exclusive="true")
+    _ok(_add(client, river, apart, _aid(db, "sky")))
+    assert home() == ["stone on a walk"]
+    assert _timeline(client, river, apart) == ["sky at the meeting"]
+    _ok(client.put(f"/api/v1/lists/{apart}", headers=river, data={"exclusive": "false"}))
+    assert home() == ["stone on a walk", "sky at the meeting"]

@@ -19,13 +19,12 @@ _POST_SELECT = """
            coalesce(nullif(m.display_name, ''), m.username, r.name,
                     r.preferred_username, r.uri) AS author_name,
            r.host AS author_host, r.uri AS author_uri, r.url AS author_url,
-           (SELECT count(*) FROM reactions x WHERE x.post_id = p.id AND x.kind = 'like')
-               AS likes,
-           (SELECT count(*) FROM posts b WHERE b.reblog_of_id = p.id) AS boosts,
-           (SELECT count(*) FROM posts c WHERE c.in_reply_to_id = p.id) AS replies
+           coalesce(pc.likes, 0) AS likes, coalesce(pc.boosts, 0) AS boosts,
+           coalesce(pc.replies, 0) AS replies
     FROM posts p
     LEFT JOIN members m ON m.id = p.author_member_id
     LEFT JOIN remote_actors r ON r.id = p.author_remote_id
+    LEFT JOIN post_counts pc ON pc.post_id = p.id
 """
 
 

@@ -6,6 +6,7 @@ blocked or muted and members who blocked them."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from recovery.models import Party, Post
 from recovery.status_models import ListPage
 from recovery.store import paging
-from recovery.store.posts import _POST_SELECT, _VISIBLE_TO, _with_reblogs
+from recovery.store.posts import _POST_SELECT, _VISIBLE_TO, _post, _with_reblogs
 
 __all__ = [
     "conversation_threads", "home_posts", "mark_conversation", "parties_by_uris", "posts_by_ids",
@@ -47,19 +48,44 @@ _UNSILENCED = f"""({_unsilenced("p")}
             SELECT {_unsilenced("o")} FROM posts o WHERE o.id = p.reblog_of_id)))"""
 
 
+# Not by an account the member ($1) put in one of their exclusive lists
+# (Mastodon: such accounts' posts show in that list only, not at home).
+_NOT_IN_EXCLUSIVE_LIST = """NOT (SELECT EXISTS (
+        SELECT 1 FROM lists l
+        JOIN list_accounts la ON la.list_id = l.id
+        JOIN follows f ON f.id = la.follow_id
+        WHERE l.member_id = $1::bigint AND l.exclusive
+          AND (f.followed_member_id = p.author_member_id
+               OR f.followed_remote_id = p.author_remote_id)))"""
+
+
 async def home_posts(
     conn: Any, member_id: int, member_uri: str, page: ListPage,
 ) -> list[Post]:
     """The member's home timeline: their own posts and boosts, what those they
     follow wrote or boosted, and direct posts that name them; newest first
-    (a boost at the time of the boost)."""
+    (a boost at the time of the boost). The posts boosted come in the same
+    query (rows with ``listed`` false): a second round trip cost more than
+    the lookup."""
     rows = await conn.fetch(
-        _POST_SELECT + f""" JOIN home_feed h ON h.post_id = p.id
-        WHERE h.member_id = $1 AND h.post_id < $4 AND h.post_id > $5
-          AND {_VISIBLE_TO} AND {_UNSILENCED}"""
-        + paging.order("h.post_id", page) + " LIMIT $3",
+        f"""WITH page AS MATERIALIZED ({_POST_SELECT} JOIN home_feed h ON h.post_id = p.id
+            WHERE h.member_id = $1 AND h.post_id < $4 AND h.post_id > $5
+              AND {_VISIBLE_TO} AND {_UNSILENCED} AND {_NOT_IN_EXCLUSIVE_LIST}
+            {paging.order("h.post_id", page)} LIMIT $3)
+        SELECT true AS listed, page.* FROM page
+        UNION ALL
+        SELECT false, boosted.* FROM ({_POST_SELECT}
+            WHERE p.id IN (SELECT reblog_of_id FROM page)) boosted""",
         member_id, member_uri, page.limit, *_range(page))
-    return await _with_reblogs(conn, paging.newest_first(rows, page))
+    listed = sorted((r for r in rows if r["listed"]), key=lambda r: r["id"], reverse=True)
+    originals = {r["id"]: _post(r) for r in rows if not r["listed"]}
+    return [_boosting(_post(r), originals) for r in listed]
+
+
+def _boosting(post: Post, originals: dict[int, Post]) -> Post:
+    if post.reblog_of_id is None:
+        return post
+    return dataclasses.replace(post, reblog=originals.get(post.reblog_of_id))
 
 
 def _range(page: ListPage) -> tuple[int, int]:
@@ -68,6 +94,13 @@ def _range(page: ListPage) -> tuple[int, int]:
     instead of planning it anew each time (which cost more than running it)."""
     return (page.max_id if page.max_id is not None else _NO_ID,
             max(page.since_id or 0, page.min_id or 0))
+
+
+def _with_media(param: int) -> str:
+    """Post ``p`` has media attached, when the boolean parameter ``$param``
+    (Mastodon's ``only_media``) is true."""
+    return (f"(NOT ${param}::boolean"
+            " OR EXISTS (SELECT 1 FROM media_attachments a WHERE a.post_id = p.id))")
 
 
 # Not a reply, or a reply to the author's own post (a thread), as Mastodon's
@@ -81,29 +114,30 @@ _NOT_A_REPLY_TO_OTHERS = """
 
 async def public_posts(
     conn: Any, member_id: int | None, member_uri: str | None, page: ListPage, *,
-    local: bool, remote: bool,
+    local: bool, remote: bool, only_media: bool = False,
 ) -> list[Post]:
     """Public (and, for members, community-only) posts, boosts and replies to
     others left out, from members here (``local``), remote actors
-    (``remote``) or both."""
+    (``remote``) or both; with ``only_media``, only those with media."""
     rows = await conn.fetch(
         _POST_SELECT + f"""
         WHERE p.visibility IN ('public', 'community') AND p.reblog_of_id IS NULL
           AND {_VISIBLE_TO} AND {_UNSILENCED} AND {_NOT_A_REPLY_TO_OTHERS}
           AND ($4::boolean OR p.author_member_id IS NULL)
-          AND ($5::boolean OR p.author_remote_id IS NULL)"""
+          AND ($5::boolean OR p.author_remote_id IS NULL) AND {_with_media(9)}"""
         + paging.bounds("p.id", 6) + paging.order("p.id", page) + " LIMIT $3",
-        member_id, member_uri, page.limit, local, remote, *paging.values(page))
+        member_id, member_uri, page.limit, local, remote, *paging.values(page), only_media)
     return await _with_reblogs(conn, paging.newest_first(rows, page))
 
 
 async def tag_posts(
     conn: Any, member_id: int | None, member_uri: str | None, page: ListPage, *,
     any_of: Sequence[str], all_of: Sequence[str], none_of: Sequence[str],
-    local: bool, remote: bool,
+    local: bool, remote: bool, only_media: bool = False,
 ) -> list[Post]:
     """Public (and, for members, community-only) posts with any of the tags
-    ``any_of``, all of ``all_of`` and none of ``none_of`` (names case-folded)."""
+    ``any_of``, all of ``all_of`` and none of ``none_of`` (names case-folded);
+    with ``only_media``, only those with media."""
     rows = await conn.fetch(
         _POST_SELECT + f"""
         WHERE p.id IN (SELECT t.post_id FROM post_tags t WHERE t.name = ANY($4::text[]))
@@ -115,10 +149,10 @@ async def tag_posts(
           AND p.visibility IN ('public', 'community') AND p.reblog_of_id IS NULL
           AND {_VISIBLE_TO} AND {_UNSILENCED}
           AND ($7::boolean OR p.author_member_id IS NULL)
-          AND ($8::boolean OR p.author_remote_id IS NULL)"""
+          AND ($8::boolean OR p.author_remote_id IS NULL) AND {_with_media(12)}"""
         + paging.bounds("p.id", 9) + paging.order("p.id", page) + " LIMIT $3",
         member_id, member_uri, page.limit, list(any_of), list(all_of), list(none_of),
-        local, remote, *paging.values(page))
+        local, remote, *paging.values(page), only_media)
     return await _with_reblogs(conn, paging.newest_first(rows, page))
 
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from html import escape
 from typing import Any
 
 from federation.sanitize import sanitize_html
+from outbox.uris import local_username
 from recovery import bookmarks as recovery_bookmarks
 from recovery import filters as recovery_filters
 from recovery import lookups
@@ -52,8 +54,7 @@ def iso(moment: datetime | None) -> str | None:
     """Mastodon's timestamp shape: 2019-12-08T03:48:33.901Z."""
     if moment is None:
         return None
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def _date(moment: datetime | None) -> str | None:
@@ -129,7 +130,7 @@ def remote_account(profile: RemoteProfile, stats: AccountStats | None,
         "discoverable": profile.discoverable,
         "group": actor.type == "Group",
         "created_at": iso(_midnight(_parse_time(profile.published) or profile.fetched_at)),
-        "note": sanitize_html(profile.summary_html),
+        "note": _clean_note(profile.summary_html),
         "url": actor.url or actor.uri,
         "uri": actor.uri,
         "avatar": avatar, "avatar_static": avatar,
@@ -141,6 +142,13 @@ def remote_account(profile: RemoteProfile, stats: AccountStats | None,
         "emojis": [],
         "fields": [],
     }
+
+
+@lru_cache(maxsize=4096)
+def _clean_note(summary_html: str) -> str:
+    """A remote bio made safe; the same few bios come back on every page, and
+    sanitising is a pure function of the text."""
+    return sanitize_html(summary_html)
 
 
 def credential_account(member: Member, stats: AccountStats | None,
@@ -249,6 +257,7 @@ class StatusContext:
     reacted: set[tuple[str, int]] = field(default_factory=set)
     media: dict[int, list[MediaAttachment]] = field(default_factory=dict)
     filtered: dict[int, list[FilterMatch]] = field(default_factory=dict)  # the viewer's
+    mentioned: dict[int, list[Party]] = field(default_factory=dict)  # by post id
 
 
 def _author_party(post: Post) -> Party:
@@ -266,13 +275,44 @@ async def status_context(conn: Any, shown: list[Post], viewer: Member | None,
     every = [*shown, *reblogs.values()]
     parents = await lookups.post_authors(
         conn, [p.in_reply_to_id for p in every if p.in_reply_to_id is not None])
-    parties = [_author_party(p) for p in every] + list(parents.values())
+    mentioned = await _mentioned(conn, every, base_url)
+    parties = ([_author_party(p) for p in every] + list(parents.values())
+               + [party for found in mentioned.values() for party in found])
     accounts = await accounts_context(conn, parties)
     # liked, boosted, bookmarked, pinned, muted: one query
     reacted = await recovery_bookmarks.marks(conn, viewer, every) if viewer and every else set()
     media = await recovery_media.of_posts(conn, [p.id for p in every])
     filtered = await recovery_filters.matches(conn, viewer, every)
-    return StatusContext(base_url, accounts, parents, reblogs, reacted, media, filtered)
+    return StatusContext(base_url, accounts, parents, reblogs, reacted, media, filtered,
+                         mentioned)
+
+
+async def _mentioned(conn: Any, posts: list[Post], base_url: str) -> dict[int, list[Party]]:
+    """The accounts each post addresses besides its author (whom it mentions,
+    and the author it replies to), from its stored recipients, in order."""
+    names: dict[str, str] = {}
+    for uri in {uri for post in posts for uri in post.recipients}:
+        name = local_username(base_url, uri)
+        if name is not None:
+            names[uri] = name.lower()
+    remote_uris = {uri for post in posts for uri in post.recipients} - set(names)
+    local, remote = await lookups.parties_named(conn, names.values(), remote_uris)
+    found: dict[int, list[Party]] = {}
+    for post in posts:
+        if post.reblog_of_id is not None:
+            continue  # a boost mentions no one: its original does
+        parties = [local.get(names[uri]) if uri in names else remote.get(uri)
+                   for uri in post.recipients]
+        author = _author_party(post)
+        found[post.id] = list(dict.fromkeys(p for p in parties if p and p != author))
+    return found
+
+
+def _mention(party: Party, ctx: StatusContext) -> dict[str, Any] | None:
+    account = account_of(party, ctx.accounts, ctx.base_url)
+    if account is None:
+        return None
+    return {key: account[key] for key in ("id", "username", "url", "acct")}
 
 
 def status(post: Post, ctx: StatusContext) -> dict[str, Any] | None:
@@ -304,7 +344,8 @@ def status(post: Post, ctx: StatusContext) -> dict[str, Any] | None:
         "spoiler_text": post.summary,
         "media_attachments": [media_attachment(m, ctx.base_url)
                               for m in ctx.media.get(post.id, [])],
-        "mentions": [],
+        "mentions": [m for m in (_mention(p, ctx) for p in ctx.mentioned.get(post.id, ()))
+                     if m is not None],
         "tags": [],
         "emojis": [],
         "reblogs_count": post.boosts,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -82,9 +83,17 @@ def _closing(endpoint: Callable[..., Any]) -> Callable[[Request], Awaitable[Resp
     return wrapped
 
 
+class ApiJSONResponse(JSONResponse):
+    """JSON encoded with orjson: a page of 40 statuses took the standard
+    library's encoder about a tenth of the request (bench/timeline.py)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
 def json_response(payload: Any, status_code: int = 200,
                   headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(payload, status_code=status_code, headers=headers)
+    return ApiJSONResponse(payload, status_code=status_code, headers=headers)
 
 
 # -- authentication ---------------------------------------------------------------
@@ -391,4 +400,4 @@ def paged_response(request: Request, payload: Sequence[Any],
                    ids: Sequence[str | int]) -> JSONResponse:
     """A JSON list with its Link header (none when the page is empty)."""
     link = link_header(request, ids)
-    return JSONResponse(list(payload), headers={"link": link} if link else None)
+    return ApiJSONResponse(list(payload), headers={"link": link} if link else None)

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from recovery import filters
 from recovery.errors import NotFound
 from recovery.models import Member, Post
 from web.api import entities
 from web.api.http import ApiError
-from web.social import Site, visible_post
+from web.social import Site, once_each, visible_post
 
 NOT_FOUND = "Record not found"
 
@@ -36,6 +37,17 @@ async def render(conn: Any, shown: Sequence[Post], viewer: Member | None,
     """Status entities for ``shown``, in order, with the viewer's flags
     (favourited, bookmarked, pinned, muted...)."""
     return await entities.statuses(conn, list(shown), viewer, base_url)
+
+
+async def render_page(conn: Any, listed: Sequence[Post], viewer: Member | None,
+                      base_url: str, context: str) -> list[dict[str, Any]]:
+    """A timeline page as Status entities: each post once (web.social.once_each),
+    without those the viewer's ``hide`` filters for ``context`` catch. One
+    batch of look-ups serves both the filtering and the entities."""
+    ctx = await entities.status_context(conn, list(listed), viewer, base_url)
+    kept = [p for p in listed
+            if not filters.hidden(ctx.filtered.get(p.reblog_of_id or p.id, ()), context)]
+    return [s for s in (entities.status(p, ctx) for p in once_each(kept)) if s is not None]
 
 
 async def render_one(conn: Any, post: Post, viewer: Member | None,

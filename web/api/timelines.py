@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from recovery import filters, timelines
+from recovery import lists, timelines
 from recovery.errors import NotFound
 from recovery.models import Member, Post
 from recovery.status_models import ListPage
@@ -26,8 +26,9 @@ from web.api.http import (
     paged_response,
     read_params,
 )
+from web.api.lists import path_list_id
 from web.http import connection
-from web.social import Site, once_each
+from web.social import Site
 
 READ = "read:statuses"
 
@@ -42,10 +43,7 @@ async def _respond(request: Request, conn: Any, listed: list[Post],
     """The page as Status entities with its Link header (from the rows found,
     so paging moves on past anything not shown); posts the viewer's ``hide``
     filters for ``context`` (home, public) catch are left out."""
-    site = Site.of(request)
-    hidden = await filters.hidden_ids(conn, viewer, listed, context)
-    kept = [p for p in listed if p.id not in hidden]
-    shown = await status_view.render(conn, once_each(kept), viewer, site.base)
+    shown = await status_view.render_page(conn, listed, viewer, Site.of(request).base, context)
     return paged_response(request, shown, [p.id for p in listed])
 
 
@@ -90,10 +88,18 @@ async def tag(request: Request) -> Response:
 
 
 async def list_timeline(request: Request) -> Response:
-    """Hearth has no lists yet (``GET /api/v1/lists`` is empty), so no list is
-    the caller's: Mastodon answers 404 for a list that is not yours."""
-    await authenticate(request, "read:lists")
-    raise ApiError(404, "Record not found")
+    """Posts by the list's accounts (web/api/lists.py); a list that is not the
+    caller's answers 404, as Mastodon. Home filters apply, as on Mastodon."""
+    _, member = await authenticate_member(request, "read:lists")
+    page = list_page(await read_params(request))
+    site = Site.of(request)
+    async with connection(request) as conn:
+        try:
+            listed = await lists.timeline(conn, member, site.actor(member),
+                                          path_list_id(request, "list_id"), page)
+        except NotFound:
+            raise ApiError(404, "Record not found") from None
+        return await _respond(request, conn, listed, member, "home")
 
 
 async def tag_info(request: Request) -> Response:

@@ -62,3 +62,16 @@ def test_nothing_runs_at_import_time():
             for node in tree.body:
                 if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
                     pytest.fail(f"{path.relative_to(ROOT)} calls something at import time")
+
+
+def test_every_package_is_installed_by_a_plain_pip_install():
+    """pyproject lists packages by name: a subpackage left out works in a
+    checkout (editable install) and is missing from ``pip install .``."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())
+                 ["tool"]["setuptools"]["packages"])
+    found = {str(init.parent.relative_to(ROOT)).replace("/", ".")
+             for top in PACKAGES
+             for init in (ROOT / top).rglob("__init__.py")}
+    assert found <= listed, f"not in [tool.setuptools] packages: {sorted(found - listed)}"

@@ -111,14 +111,15 @@ def check_redirect_uri(uri: str) -> str:
         raise InvalidInput("redirect_uris", f"Redirect URIs may not use the {scheme}: scheme.")
     if scheme in ("http", "https") and not parts.hostname:
         raise InvalidInput("redirect_uris", f"Redirect URI {uri[:100]!r} has no host.")
-    if scheme == "http" and not _is_loopback(parts.hostname or ""):
+    if scheme == "http" and not is_loopback(parts.hostname or ""):
         raise InvalidInput(
             "redirect_uris", "Plain http:// redirect URIs are allowed only to localhost; "
             "use https:// or your app's own scheme.")
     return uri
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (where plain http is allowed)."""
     if host.lower() == "localhost":
         return True
     try:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import os
 from collections.abc import Mapping
 from datetime import timedelta
@@ -31,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from recovery.errors import InvalidInput, NotFound
+from recovery.oauth import is_loopback
 from recovery.progress_models import Notification
 from recovery.push_models import (
     ALERTS,
@@ -112,18 +112,9 @@ def check_endpoint(endpoint: str) -> str:
         raise InvalidInput("endpoint", "Endpoint must be an https:// URL")
     if parts.username is not None or parts.password is not None:
         raise InvalidInput("endpoint", "Endpoint must not contain credentials")
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         raise InvalidInput("endpoint", "Endpoint must be an https:// URL")
     return endpoint
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _key(name: str, text: str) -> bytes:

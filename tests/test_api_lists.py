@@ -434,3 +434,19 @@ def test_an_exclusive_lists_accounts_leave_the_home_timeline(client, db):
     assert _timeline(client, river, apart) == ["sky at the meeting"]
     _ok(client.put(f"/api/v1/lists/{apart}", headers=river, data={"exclusive": "false"}))
     assert home() == ["stone on a walk", "sky at the meeting"]
+
+
+def test_boosts_hidden_on_follow_stay_out_of_the_list_too(client, db):
+    river = _member(client, "river")
+    for name in ("sky", "stone"):
+        signup(client, name)
+        _follow(db, "river", name)
+    original = _post(db, "stone", "stone on a walk")
+    _post(db, "sky", "", reblog_of=original)
+    _post(db, "sky", "sky at the meeting")
+    listed = _new_list(client, river, "Friends")
+    _ok(_add(client, river, listed, _aid(db, "sky")))
+    assert _timeline(client, river, listed) == ["sky at the meeting", "boost of stone on a walk"]
+    _ok(client.post(f"/api/v1/accounts/{_aid(db, 'sky')}/follow", headers=river,
+                    data={"reblogs": "false"}))
+    assert _timeline(client, river, listed) == ["sky at the meeting"]

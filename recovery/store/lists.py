@@ -41,12 +41,18 @@ def _in_list(list_alias: str, account: str) -> str:
 
 def _belongs(list_alias: str) -> str:
     """Post ``p`` belongs in list ``list_alias``'s timeline (its owner is
-    $1): by an account in the list, not direct, and not a reply the list's
+    $1): by an account in the list, not direct, not a boost by an account
+    the owner follows with boosts hidden, and not a reply the list's
     replies_policy leaves out. Replies to the owner and an author's replies
     to themselves are always in, as on Mastodon; a reply to a post not
     stored here is out (its author is unknown)."""
     return f"""({_in_list(list_alias, "p")}
         AND p.visibility <> 'direct'
+        AND (p.reblog_of_id IS NULL OR NOT EXISTS (
+            SELECT 1 FROM follows h
+            WHERE h.follower_member_id = $1::bigint AND NOT h.show_reblogs
+              AND (h.followed_member_id = p.author_member_id
+                   OR h.followed_remote_id = p.author_remote_id)))
         AND (p.in_reply_to_id IS NULL AND p.in_reply_to_uri IS NULL
              OR EXISTS (SELECT 1 FROM posts q WHERE q.id = p.in_reply_to_id AND (
                  (q.author_member_id IS NOT DISTINCT FROM p.author_member_id

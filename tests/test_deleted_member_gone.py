@@ -53,7 +53,7 @@ def test_a_deleted_members_posts_are_tombstones_with_410(client, db):
 
 def test_a_browser_at_a_deleted_members_address_gets_a_gone_page(client, db):
     post_id = _leave(client, db, "willow")
-    for path in ("/users/willow", f"/users/willow/posts/{post_id}"):
+    for path in ("/users/willow", f"/users/willow/posts/{post_id}", "/@willow"):
         response = client.get(path, headers={"accept": "text/html"})
         assert response.status_code == 410, path
         assert "<h1>Gone</h1>" in response.text
@@ -63,6 +63,7 @@ def test_a_browser_at_a_deleted_members_address_gets_a_gone_page(client, db):
 def test_names_never_used_and_live_members_are_unchanged(client, db):
     assert client.get("/users/nobody", headers={"accept": AP}).status_code == 404
     assert client.get("/users/nobody/posts/1", headers={"accept": AP}).status_code == 404
+    assert client.get("/@nobody", headers={"accept": "text/html"}).status_code == 404
     signup(client, "staying")
     actor = client.get("/users/staying", headers={"accept": AP})
     assert actor.status_code == 200 and actor.json()["type"] == "Person"

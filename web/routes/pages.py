@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from recovery import community, members
+from recovery.errors import NotFound
 from web import social
 from web.http import DatabaseUnavailable, accepts_activity_json, connection, render, viewer
 from web.routes import actors as actor_routes
@@ -37,8 +38,17 @@ async def profile(request: Request) -> Response:
         return await actor_routes.member_json(request, username)
     shown_to = await viewer(request)
     async with connection(request) as conn:
-        member = await members.get_profile(conn, username)
-        page = await social.profile_page(conn, social.Site.of(request), shown_to, member)
+        try:
+            member = await members.get_profile(conn, username)
+        except NotFound:
+            member = None
+        if member is not None:
+            page = await social.profile_page(conn, social.Site.of(request), shown_to, member)
+    if member is None:  # a member who left: 410 Gone, as at their actor URL
+        actor = f"{request.app.state.settings.url}/users/{username}"
+        if (gone := await actor_routes.gone(request, username, actor, "Person")) is not None:
+            return gone
+        raise NotFound("There is no member with that name here.")
     response = await render(request, "profile.html", {"member": member, **page})
     response.headers["vary"] = "Accept"
     return response

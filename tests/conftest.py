@@ -11,8 +11,10 @@ import asyncio
 import itertools
 import os
 import re
+import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,16 +61,20 @@ def run(coro: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_admin_url() -> Iterator[str]:
     configured = os.environ.get("HEARTH_TEST_DATABASE_URL")
     if configured:
         yield configured
         return
-    embedded = database.EmbeddedPostgres(tmp_path_factory.mktemp("embedded"))
+    # Not under pytest's numbered temporary folders: a second pytest started
+    # meanwhile removes all but the newest three, data folder included.
+    data = Path(tempfile.mkdtemp(prefix="hearth-embedded-"))
+    embedded = database.EmbeddedPostgres(data)
     try:
         yield embedded.start()
     finally:
         embedded.stop()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

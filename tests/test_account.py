@@ -129,4 +129,5 @@ def test_deleting_an_account_removes_everything_of_it(client, db):
     for table in ("members", "sessions", "recovery_codes", "login_failures"):
         assert db.fetchval(f"SELECT count(*) FROM {table}") == 0, table
     assert "a bio that must go" not in db.dump_text()
-    assert client.get("/@leaving_now").status_code == 404
+    gone = client.get("/@leaving_now")  # 410 Gone, saying nothing of who it was
+    assert gone.status_code == 410 and "Leaving" not in gone.text

@@ -112,7 +112,7 @@ def test_a_deleted_account_is_deleted_on_the_servers_that_knew_it(instances, peo
                           delete_password=PASSWORD, confirm="quiet_owl")
     assert response.status_code == 200 and "Your account has been deleted" in response.text
     # Gone here at once: nobody can find it, log in to it or read its posts ...
-    assert owl.http.get("/@quiet_owl").status_code == 404
+    assert owl.http.get("/@quiet_owl").status_code == 410  # Gone
     assert lakeside.db.fetchval("SELECT count(*) FROM posts WHERE author_member_id IS NOT NULL"
                                 ) == 0
     # ... but its key signs the Delete of its actor, to every server that knew it.

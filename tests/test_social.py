@@ -970,7 +970,7 @@ def test_deleting_an_account_sends_a_delete_of_the_actor_once_per_inbox(join, fe
     for table in ("sessions", "recovery_codes", "follows"):
         assert db.fetchval(f"SELECT count(*) FROM {table}") == 0, table
     assert db.fetchval("SELECT count(*) FROM member_keys") == 1
-    assert river.get("/@river").status_code == 404
+    assert river.get("/@river").status_code == 410  # Gone, even while its Delete is sent
     assert login(river, "river").status_code != 303
     assert signup(river, "river").status_code == 422  # never given out again
 

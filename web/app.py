@@ -50,6 +50,7 @@ from web.routes import media as media_routes
 from web.routes import notifications as notification_routes
 from web.routes import progress as progress_routes
 from web.routes.discovery import hearth_version
+from web.routing import indexed
 from web.security import BodyLimit, SecurityHeaders, Signer
 from web.settings import Settings
 from web.streams import Hub
@@ -126,13 +127,13 @@ def create_app(
             await pool.close()
 
     app = Starlette(
-        routes=[
+        routes=indexed([
             *pages.routes, *auth.routes, *account.routes, *moderation.routes,
             *discovery.routes, *actors.routes, *inbox.routes, *activitypub.routes,
             *timeline.routes, *posts.routes, *follows.routes, *api.routes,
             *progress_routes.routes, *notification_routes.routes, *media_routes.routes,
             Mount("/static", StaticFiles(packages=[("web", "static")]), name="static"),
-        ],
+        ]),
         middleware=[Middleware(Cors), Middleware(SecurityHeaders),
                     Middleware(BodyLimit, limit=BODY_LIMIT,
                                larger=dict.fromkeys(media_routes.UPLOAD_PATHS,

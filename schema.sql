@@ -987,6 +987,14 @@ CREATE INDEX IF NOT EXISTS scheduled_posts_due_idx ON scheduled_posts (scheduled
 CREATE INDEX IF NOT EXISTS scheduled_posts_member_idx ON scheduled_posts (member_id, id);
 CREATE UNIQUE INDEX IF NOT EXISTS scheduled_posts_idempotency_idx
     ON scheduled_posts (member_id, idempotency) WHERE idempotency IS NOT NULL;
+-- A scheduled post's images: the member's uploads it holds (in ``position``
+-- order) until it is published, when they are attached to the post. While
+-- held they do not expire; cancelling the post lets them go (SET NULL), and
+-- they then expire as any upload left unattached does.
+ALTER TABLE media_attachments ADD COLUMN IF NOT EXISTS scheduled_post_id bigint
+    REFERENCES scheduled_posts (id) ON DELETE SET NULL;
+CREATE INDEX IF NOT EXISTS media_attachments_scheduled_idx
+    ON media_attachments (scheduled_post_id, position) WHERE scheduled_post_id IS NOT NULL;
 
 -- What a member chose when following an account (POST
 -- /api/v1/accounts/:id/follow, reblogs and notify): whether its boosts reach
@@ -998,6 +1006,14 @@ CREATE INDEX IF NOT EXISTS follows_notify_member_idx ON follows (followed_member
     WHERE notify;
 CREATE INDEX IF NOT EXISTS follows_notify_remote_idx ON follows (followed_remote_id)
     WHERE notify;
+-- The languages a member chose to see an account's posts in (follow's
+-- languages[]); NULL: all. The home timeline leaves out that account's posts
+-- in other languages (a post with no language shows), as Mastodon does; the
+-- partial index keeps the check a probe of an index that is mostly empty.
+ALTER TABLE follows ADD COLUMN IF NOT EXISTS languages text[]
+    CHECK (cardinality(languages) BETWEEN 1 AND 100);
+CREATE INDEX IF NOT EXISTS follows_languages_idx ON follows (follower_member_id)
+    WHERE languages IS NOT NULL;
 
 -- A boost by an account the member follows with boosts hidden never enters
 -- their home feed, whichever path adds it (the feed triggers above, or any
@@ -1109,3 +1125,41 @@ CREATE OR REPLACE TRIGGER push_subscription_token_revoked
     AFTER UPDATE OF revoked_at ON oauth_tokens
     FOR EACH ROW WHEN (NEW.revoked_at IS NOT NULL)
     EXECUTE FUNCTION push_subscription_token_revoked();
+
+-- Polls (docs.joinmastodon.org/entities/Poll): at most one per post, local
+-- or a remote Question's. Local polls are counted from poll_votes; a remote
+-- poll keeps the counts its server last reported (remote_counts,
+-- remote_voters) plus the votes sent from here since. A vote row is one
+-- voter's one choice; the unique indexes keep a vote from being counted
+-- twice, and voting locks the poll row (SELECT ... FOR UPDATE) so two
+-- concurrent votes of one voter on a single-choice poll cannot both land.
+CREATE TABLE IF NOT EXISTS polls (
+    post_id       bigint PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
+    options       text[] NOT NULL CHECK (cardinality(options) BETWEEN 1 AND 20),
+    multiple      boolean NOT NULL DEFAULT false,
+    hide_totals   boolean NOT NULL DEFAULT false,
+    expires_at    timestamptz,
+    remote_counts integer[],
+    remote_voters integer,
+    ended_at      timestamptz,           -- set once the poll's end was handled
+    changed_at    timestamptz,           -- a vote came since the last Update was sent
+    created_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS polls_ending_idx ON polls (expires_at) WHERE ended_at IS NULL;
+CREATE INDEX IF NOT EXISTS polls_changed_idx ON polls (changed_at) WHERE changed_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS poll_votes (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    post_id    bigint NOT NULL REFERENCES polls (post_id) ON DELETE CASCADE,
+    choice     integer NOT NULL CHECK (choice >= 0),
+    member_id  bigint REFERENCES members (id) ON DELETE CASCADE,
+    remote_id  bigint REFERENCES remote_actors (id) ON DELETE CASCADE,
+    uri        text UNIQUE,  -- a remote vote's Note id, or the id of the Note sent
+    created_at timestamptz NOT NULL DEFAULT now(),
+    CHECK ((member_id IS NULL) <> (remote_id IS NULL))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS poll_votes_member_idx
+    ON poll_votes (post_id, member_id, choice) WHERE member_id IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS poll_votes_remote_idx
+    ON poll_votes (post_id, remote_id, choice) WHERE remote_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS poll_votes_member_id_idx ON poll_votes (member_id)
+    WHERE member_id IS NOT NULL;

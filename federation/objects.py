@@ -128,6 +128,7 @@ class Post:
     quote: str | None = None  # the quoted post (quoteUrl, _misskey_quote, quote)
     options: tuple[PollOption, ...] = ()
     multiple_choice: bool = False
+    voters_count: int | None = None  # a Question's votersCount (toot:)
     start_time: datetime | None = None
     end_time: datetime | None = None  # when an Event ends or a Question closes
     location_name: str | None = None
@@ -198,6 +199,7 @@ def post_from(data: Document, object_id: str, kind: str) -> Post:
         quote=_quote(data),
         options=options,
         multiple_choice=multiple,
+        voters_count=as_int(data.get("votersCount")),
         start_time=as_datetime(data.get("startTime")),
         end_time=as_datetime(data.get("endTime")) or as_datetime(data.get("closed")),
         location_name=_location_name(data.get("location")),

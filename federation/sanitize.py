@@ -12,8 +12,9 @@ The list is what Mastodon-family servers put in a post:
   relative and protocol-relative addresses are dropped: they would resolve
   against this instance), the classes ``mention hashtag u-url`` and
   ``translate="no"``; every kept ``<a>`` gets ``rel="nofollow noopener
-  noreferrer"`` in place of whatever the sender put there, and no ``target``
-  (a new tab the reader did not ask for is an accessibility problem);
+  noreferrer"`` in place of whatever the sender put there (a hashtag link,
+  class ``hashtag``, keeps ``tag`` in front, as Mastodon keeps it), and no
+  ``target`` (a new tab the reader did not ask for is an accessibility problem);
 - ``span`` with the classes ``h-card invisible ellipsis`` (Mastodon wraps
   mentions in an h-card and shortens long links with invisible/ellipsis
   spans: the page's stylesheet must hide ``.invisible``) and ``translate="no"``.
@@ -36,9 +37,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from html import escape, unescape
 from itertools import islice
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import nh3
 
@@ -72,6 +75,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")  # keeps \t \n \f \r
 _TAG_START = re.compile("<")
 _OL_START = re.compile(r"-?\d{1,9}")
 _SAFE_HREF = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
+_SAFE_LINK = re.compile(r"https?://[^\s]", re.IGNORECASE)  # what a mention or tag may link to
 # These work on nh3's own output, where tags carry no stray spaces or case and
 # a "<" outside a tag is always escaped; nh3 parses the result again.
 _HEADING_TAG = re.compile(r"<(/?)h[1-6]>")
@@ -83,6 +87,10 @@ _SPACE_AT_LINE_END = re.compile(r"[ \t]+\n")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 _NEWLINES = {"<br>": "\n", "<li>": "", "</li>": "\n"}  # any other block: a blank line
 _EMPTY_BOLD = re.compile(r"<p><strong></strong></p>")
+# nh3 writes attribute values in double quotes with '"', '<' and '>' escaped,
+# and the rel it adds last.
+_HASHTAG_LINK = re.compile(
+    rf'(<a [^>]*class="(?:[^"]* )?hashtag(?: [^"]*)?"[^>]*) rel="{LINK_REL}">')
 
 
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
@@ -131,11 +139,11 @@ def sanitize_html(html: str, *, max_length: int = MAX_HTML_LENGTH) -> str:
     cleaned = _CONTROL.sub("", cleaned).replace("\r\n", "\n").replace("\r", "\n")
     bold = _headings_to_bold(cleaned)
     if bold == cleaned:
-        return cleaned
+        return _hashtag_rel(cleaned)
     # The new <p> may sit where a <p> cannot (inside a heading's <p>, say):
     # a second pass gives the tree a browser would build from it.
     again = _clean(_POST_CLEANER, bold)
-    return cleaned if again is None else _EMPTY_BOLD.sub("", again)
+    return _hashtag_rel(cleaned if again is None else _EMPTY_BOLD.sub("", again))
 
 
 def html_to_text(html: str) -> str:
@@ -183,6 +191,12 @@ def _clean(cleaner: nh3.Cleaner, text: str) -> str | None:
         return None
 
 
+def _hashtag_rel(safe: str) -> str:
+    """A hashtag link keeps ``rel="tag"`` beside the ``rel`` nh3 puts on
+    every link, as Mastodon keeps it (nh3 can only set one ``rel`` for all)."""
+    return _HASHTAG_LINK.sub(rf'\1 rel="tag {LINK_REL}">', safe)
+
+
 def _headings_to_bold(safe: str) -> str:
     return _HEADING_TAG.sub(lambda m: "</strong></p>" if m[1] else "<p><strong>", safe)
 
@@ -221,14 +235,39 @@ _MENTION = re.compile(
 _HASHTAG = re.compile(r"(?<![\w&#/])#(\w+)")
 
 
-def plain_to_html(text: str) -> str:
+@dataclass(frozen=True, slots=True)
+class _Links:
+    """Where a post's mentions and hashtags point: ``mentions`` by
+    ``(username, host or None)``, both lower case; hashtags under
+    ``tag_base`` (no hashtag is linked without one)."""
+
+    mentions: Mapping[tuple[str, str | None], str]
+    tag_base: str | None
+
+
+def plain_to_html(
+    text: str, *, mentions: Mapping[tuple[str, str | None], str] | None = None,
+    tag_base: str | None = None,
+) -> str:
     """A member's plain text as post HTML: escaped, a ``<p>`` per paragraph
     (split at blank lines), ``<br>`` at single newlines, and http(s) URLs
-    linked with ``rel="nofollow noopener noreferrer"``. Mentions and
-    hashtags stay text: the posting code links them."""
+    linked with ``rel="nofollow noopener noreferrer"``.
+
+    Mentions and hashtags are linked as Mastodon links them: ``mentions``
+    maps each mention the posting code resolved, as ``find_mentions`` reads
+    it (``(username, host)``, ``host`` None for a bare ``@name``; matched
+    without regard to case), to the http(s) page of the account; any other
+    mention stays text. With ``tag_base`` (``https://host/tags``) every
+    hashtag ``find_hashtags`` would find links to ``tag_base/name``, the
+    name case-folded. Only this module writes markup: a name or an address
+    cannot add any."""
+    links = _Links(
+        {(user.lower(), host.lower() if host else None): href
+         for (user, host), href in (mentions or {}).items() if _SAFE_LINK.match(href)},
+        tag_base.rstrip("/") if tag_base and _SAFE_LINK.match(tag_base) else None)
     text = _scrub(text).replace("\r\n", "\n").replace("\r", "\n")
     paragraphs = (part.strip() for part in _BLANK_LINE.split(text))
-    return "".join(f"<p>{_paragraph(part)}</p>" for part in paragraphs if part)
+    return "".join(f"<p>{_paragraph(part, links)}</p>" for part in paragraphs if part)
 
 
 def find_mentions(text: str) -> list[tuple[str, str | None]]:
@@ -259,24 +298,67 @@ def find_hashtags(text: str) -> list[str]:
     return list(found.values())
 
 
-def _paragraph(text: str) -> str:
-    return "<br>".join(_linked(line.strip()) for line in text.split("\n"))
+def _paragraph(text: str, links: _Links) -> str:
+    return "<br>".join(_linked(line.strip(), links) for line in text.split("\n"))
 
 
-def _linked(line: str) -> str:
+def _linked(line: str, links: _Links) -> str:
+    """The line with its URLs linked, and the mentions and hashtags between
+    them (never inside one: ``find_mentions`` and ``find_hashtags`` skip
+    URLs the same way)."""
     out: list[str] = []
     done = 0
     for match in _URL.finditer(line):
+        out.append(_words_linked(line[done : match.start()], links))
         url = _trim_url(match[0])
-        if not _has_host(url):
-            continue
-        end = match.start() + len(url)
-        shown = _escape_text(url)  # the URL has no '"': _URL stops there
-        out += [_escape_text(line[done : match.start()]),
-                f'<a href="{shown}" rel="{LINK_REL}">{shown}</a>']  # fmt: skip
-        done = end
-    out.append(_escape_text(line[done:]))
+        if _has_host(url):
+            shown = _escape_text(url)  # the URL has no '"': _URL stops there
+            out.append(f'<a href="{shown}" rel="{LINK_REL}">{shown}</a>')
+            out.append(_escape_text(match[0][len(url) :]))
+        else:
+            out.append(_escape_text(match[0]))
+        done = match.end()
+    out.append(_words_linked(line[done:], links))
     return "".join(out)
+
+
+def _words_linked(text: str, links: _Links) -> str:
+    """Text without URLs, escaped, with its resolved mentions and its
+    hashtags linked."""
+    if not links.mentions and links.tag_base is None:
+        return _escape_text(text)
+    found = [(m, _mention_link(m, links)) for m in _MENTION.finditer(text)]
+    found += [(m, _hashtag_link(m, links)) for m in _HASHTAG.finditer(text)]
+    out: list[str] = []
+    done = 0
+    for match, link in sorted(found, key=lambda item: item[0].start()):
+        if link is None or match.start() < done:
+            continue
+        out += [_escape_text(text[done : match.start()]), link]
+        done = match.end()
+    out.append(_escape_text(text[done:]))
+    return "".join(out)
+
+
+def _mention_link(match: re.Match[str], links: _Links) -> str | None:
+    user, host = match[1], match[2]
+    href = links.mentions.get((user.lower(), host.lower() if host else None))
+    if href is None:
+        return None
+    # The mention as written, host and all, so that the text read back from
+    # the HTML (editing) names the same account.
+    shown = _escape_text(match[0][1:])
+    return (f'<span class="h-card" translate="no"><a href="{escape(href)}" '
+            f'class="u-url mention">@<span>{shown}</span></a></span>')
+
+
+def _hashtag_link(match: re.Match[str], links: _Links) -> str | None:
+    name = match[1]
+    if links.tag_base is None or not any(char.isalpha() for char in name):
+        return None
+    href = f"{links.tag_base}/{quote(name.casefold())}"
+    return (f'<a href="{escape(href)}" class="mention hashtag" rel="tag">'
+            f"#<span>{_escape_text(name)}</span></a>")
 
 
 def _escape_text(text: str) -> str:

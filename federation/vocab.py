@@ -36,6 +36,7 @@ CONTEXT: list[Any] = [
         "featured": {"@id": "toot:featured", "@type": "@id"},
         "blurhash": "toot:blurhash",
         "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
+        "votersCount": "toot:votersCount",
         "Label": "hearth:Label",
         "LabelDefinition": "hearth:LabelDefinition",
     },

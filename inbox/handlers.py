@@ -30,6 +30,7 @@ from federation.fetch import fetch_document
 from federation.objects import Post as Note
 from federation.objects import parse_object
 from federation.vocab import ACTOR_TYPES
+from inbox import votes
 from inbox.remote import RemoteFetcher, resolve_actor
 from outbox import activities as outgoing
 from outbox import uris
@@ -42,7 +43,7 @@ from recovery.posts import shared_with
 
 ANY = "*"
 BY_ID = ""
-NOTE_TYPES = ("Note", "Article", "Page", "Question")  # a Question is read as a Note
+NOTE_TYPES = ("Note", "Article", "Page", "Question")  # a Question: a Note with a poll
 _PUBLICLY = (Visibility.PUBLIC, Visibility.UNLISTED)
 _MAX_ADDRESSEES = 20  # local actors looked up for one post's to/cc
 
@@ -127,6 +128,11 @@ async def on_create_note(job: Inbound) -> str:
         return "ignored: no readable object"
     if note.attributed_to not in (None, job.actor.uri):
         return "ignored: attributed to someone else (RELIABILITY 18)"
+    if votes.is_vote(note):  # a poll vote, never a reply
+        assert note.in_reply_to is not None
+        poll_post = await _local_post(job, note.in_reply_to)
+        return await votes.counted(job.conn, job.actor, note, poll_post, poll_post is not None
+                                   and await _shares(job, poll_post, job.actor))
     return await _store_note(job, job.actor, note, public_only=False)
 
 
@@ -135,10 +141,16 @@ async def on_update_note(job: Inbound) -> str:
     note = job.activity.object
     if not isinstance(note, Note):
         return "ignored: no readable object"
+    post = await posts.by_uri(job.conn, note.id)
+    if (post is not None and post.author.remote_id == job.actor.id
+            and votes.counts_only(post, note)):
+        await votes.stored(job.conn, post, note)
+        return "poll counts updated"
     changed = await posts.updated_remotely(job.conn, job.actor, note)
     if changed and (post := await posts.by_uri(job.conn, note.id)) is not None:
         await media.received(job.conn, post.id, [
             RemoteMedia(a.url, a.media_type, a.name) for a in note.attachments])
+        await votes.stored(job.conn, post, note)
     return "post updated" if changed else "ignored: not a post of theirs here (RELIABILITY 19)"
 
 
@@ -197,6 +209,7 @@ async def _stored_note(
     if stored is None:
         return None, "ignored: deleted or id taken (RELIABILITY 18, 45)"
     await notices.posted(job.conn, stored, uris.actor_uri(job.base, ""))
+    await votes.stored(job.conn, stored, note)
     if note.attachments:
         await media.received(job.conn, stored.id, [
             RemoteMedia(a.url, a.media_type, a.name) for a in note.attachments])

@@ -9,7 +9,7 @@ from typing import Any
 
 from federation import vocab
 from federation.convert import format_datetime
-from federation.objects import Attachment, Mention, Milestone, note_to_as2
+from federation.objects import Attachment, Hashtag, Mention, Milestone, note_to_as2
 from outbox import uris
 from recovery.models import Follow, Member, Post, RemoteActor, Visibility
 
@@ -62,9 +62,11 @@ def addressing(
 def note(
     base: str, member: Member, post: Post, mentioned: list[str], *,
     mentions: Sequence[Mention] = (), attachments: Sequence[Attachment] = (),
+    hashtags: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The post as a Note; ``mentions`` become its Mention tags, and
-    ``attachments`` (web.posting loads them) its images."""
+    """The post as a Note; ``mentions`` become its Mention tags, the names
+    in ``hashtags`` (its stored hashtags) its Hashtag tags, pointing at their
+    pages here, and ``attachments`` (web.posting loads them) its images."""
     to, cc = addressing(post.visibility, base, member, mentioned)
     uri = uris.post_uri(base, member.username, post.id)
     return note_to_as2(
@@ -74,6 +76,7 @@ def note(
         in_reply_to=post.in_reply_to_uri, context=post.context_uri or uri,
         url=f"{base}/@{member.username}/{post.id}", updated=post.edited_at,
         mentions=mentions, attachments=attachments,
+        hashtags=[Hashtag(name, uris.tag_url(base, name)) for name in hashtags],
         milestone=Milestone(post.milestone.days, post.milestone.name) if post.milestone else None,
     )
 
@@ -81,8 +84,10 @@ def note(
 def create(
     base: str, member: Member, post: Post, mentioned: list[str], *,
     mentions: Sequence[Mention] = (), attachments: Sequence[Attachment] = (),
+    hashtags: Sequence[str] = (),
 ) -> dict[str, Any]:
-    obj = note(base, member, post, mentioned, mentions=mentions, attachments=attachments)
+    obj = note(base, member, post, mentioned, mentions=mentions, attachments=attachments,
+               hashtags=hashtags)
     obj.pop("@context", None)
     return _activity("Create", f"{obj['id']}/activity", obj["attributedTo"], obj,
                      to=obj["to"], cc=obj.get("cc", []), published=obj.get("published"))
@@ -91,8 +96,10 @@ def create(
 def update(
     base: str, member: Member, post: Post, mentioned: list[str], *,
     mentions: Sequence[Mention] = (), attachments: Sequence[Attachment] = (),
+    hashtags: Sequence[str] = (),
 ) -> dict[str, Any]:
-    obj = note(base, member, post, mentioned, mentions=mentions, attachments=attachments)
+    obj = note(base, member, post, mentioned, mentions=mentions, attachments=attachments,
+               hashtags=hashtags)
     obj.pop("@context", None)
     stamp = (post.edited_at or post.published_at).strftime("%Y%m%d%H%M%S%f")
     return _activity("Update", f"{obj['id']}#updates/{stamp}", obj["attributedTo"], obj,
@@ -167,14 +174,16 @@ def boost(base: str, member: Member, boosted: Post) -> dict[str, Any]:
 
 
 def as_object(base: str, member: Member, post: Post, mentioned: list[str],
-              attachments: Sequence[Attachment] = ()) -> dict[str, Any]:
+              attachments: Sequence[Attachment] = (),
+              hashtags: Sequence[str] = ()) -> dict[str, Any]:
     """What a post's address serves: its Note, or for a boost its Announce."""
     return boost(base, member, post) if post.is_boost else note(
-        base, member, post, mentioned, attachments=attachments)
+        base, member, post, mentioned, attachments=attachments, hashtags=hashtags)
 
 
 def as_activity(base: str, member: Member, post: Post, mentioned: list[str],
-                attachments: Sequence[Attachment] = ()) -> dict[str, Any]:
+                attachments: Sequence[Attachment] = (),
+                hashtags: Sequence[str] = ()) -> dict[str, Any]:
     """What carried a post: its Create, or for a boost its Announce."""
     return boost(base, member, post) if post.is_boost else create(
-        base, member, post, mentioned, attachments=attachments)
+        base, member, post, mentioned, attachments=attachments, hashtags=hashtags)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import quote
 
 _LOCAL_POST = re.compile(r"/users/([A-Za-z0-9_]{1,30})/posts/(\d{1,18})")
 
@@ -18,6 +19,21 @@ def followers_uri(base: str, username: str) -> str:
 
 def post_uri(base: str, username: str, post_id: int) -> str:
     return f"{actor_uri(base, username)}/posts/{post_id}"
+
+
+def tags_base(base: str) -> str:
+    """Where the hashtag pages are: ``tags_base(base)/NAME``."""
+    return f"{base}/tags"
+
+
+def tag_url(base: str, name: str) -> str:
+    """The page of the posts with hashtag ``name`` (stored case-folded)."""
+    return f"{tags_base(base)}/{quote(name)}"
+
+
+def member_url(base: str, username: str) -> str:
+    """A member's profile page (their actor's ``url``)."""
+    return f"{base}/@{username}"
 
 
 def new_activity_uri(base: str) -> str:

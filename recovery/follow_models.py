@@ -9,7 +9,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class FollowOptions:
     """``reblogs``: the account's boosts reach the follower's home feed;
-    ``notify``: the follower is told of the account's new posts."""
+    ``notify``: the follower is told of the account's new posts;
+    ``languages``: the languages of its posts shown at home (None: all)."""
 
     reblogs: bool = True
     notify: bool = False
+    languages: tuple[str, ...] | None = None

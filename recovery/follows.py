@@ -2,11 +2,14 @@
 following members, and the requests a member with approval on answers.
 A member's follow carries what they chose (FollowOptions): whether the
 account's boosts reach their home feed, and whether they are told of its
-new posts. A follow request's notification goes once it is answered or
+new posts, and in which languages its posts show at home. A follow
+request's notification goes once it is answered or
 withdrawn; an accepted one then tells the member of the follow."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from recovery import notices, store
@@ -17,6 +20,8 @@ from recovery.store import follow_options as options_store
 from recovery.store import social as social_store
 
 PENDING, ACCEPTED = "pending", "accepted"
+LANGUAGES_MAX = 100
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
 
 
 async def follow_remote(conn: Any, member: Member, remote: RemoteActor, uri: str) -> Follow:
@@ -47,11 +52,26 @@ async def unfollow(conn: Any, member: Member, followed: Party) -> Follow | None:
     return follow
 
 
+def checked_languages(raw: Sequence[str]) -> tuple[str, ...]:
+    """The languages a follower chose (ISO 639 codes, e.g. ``en``), lower-cased,
+    each once, in the order given; empty means all. InvalidInput else."""
+    chosen = tuple(dict.fromkeys(r.strip().lower() for r in raw if r.strip()))
+    if len(chosen) > LANGUAGES_MAX:
+        raise InvalidInput("languages", f"Choose at most {LANGUAGES_MAX} languages.")
+    for code in chosen:
+        if not _LANGUAGE.fullmatch(code):
+            raise InvalidInput("languages", "languages are ISO 639 codes such as en or "
+                                            f"fr, not {code[:20]!r}.")
+    return chosen
+
+
 async def choose(conn: Any, follow: Follow, *, reblogs: bool | None = None,
-                 notify: bool | None = None) -> FollowOptions | None:
-    """What the follower chose for a follow (None leaves a choice as it is).
-    Hiding boosts takes the account's boosts out of their home feed."""
-    return await options_store.choose(conn, follow.id, reblogs, notify)
+                 notify: bool | None = None,
+                 languages: tuple[str, ...] | None = None) -> FollowOptions | None:
+    """What the follower chose for a follow (None leaves a choice as it is;
+    no ``languages`` means all again). Hiding boosts takes the account's
+    boosts out of their home feed; languages narrow it as it is read."""
+    return await options_store.choose(conn, follow.id, reblogs, notify, languages)
 
 
 async def options_toward(conn: Any, member: Member,

@@ -100,8 +100,17 @@ async def describe(conn: Any, member_id: int, media_id: int, description: str | 
     return changed
 
 
-async def attach_media(conn: Any, member_id: int, post_id: int,
-                       media_ids: Sequence[int]) -> list[MediaAttachment]:
+def _checked_ids(media_ids: Sequence[int]) -> list[int]:
+    ids = list(media_ids)
+    if len(ids) > MAX_ATTACHMENTS:
+        raise InvalidInput("media_ids", f"A post can have at most {MAX_ATTACHMENTS} images.")
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("media_ids", "The same image is attached twice.")
+    return ids
+
+
+async def attach_media(conn: Any, member_id: int, post_id: int, media_ids: Sequence[int],
+                       scheduled_id: int | None = None) -> list[MediaAttachment]:
     """Attach the member's uploads to their new post, in the order given.
 
     Contract (for POST /api/v1/statuses ``media_ids[]``): call it in the
@@ -111,18 +120,42 @@ async def attach_media(conn: Any, member_id: int, post_id: int,
     that no post has taken yet; at most MAX_ATTACHMENTS, no repeats.
     Otherwise InvalidInput("media_ids", reason) is raised and nothing is
     attached (roll the transaction back: the post must not be kept either).
+    A scheduled post's uploads (``hold_media``) are attached when it is
+    written, with its ``scheduled_id``; no other post may take them.
     Returns the attachments in order; an empty ``media_ids`` attaches none."""
-    ids = list(media_ids)
-    if len(ids) > MAX_ATTACHMENTS:
-        raise InvalidInput("media_ids", f"A post can have at most {MAX_ATTACHMENTS} images.")
-    if len(set(ids)) != len(ids):
-        raise InvalidInput("media_ids", "The same image is attached twice.")
+    ids = _checked_ids(media_ids)
     if not ids:
         return []
-    if await store.attach(conn, member_id, post_id, ids) != len(ids):
+    if await store.attach(conn, member_id, post_id, ids, scheduled_id) != len(ids):
         raise InvalidInput("media_ids", "An image is not yours, is already attached to a "
                            "post, or no longer exists.")
     return (await store.of_posts(conn, [post_id])).get(post_id, [])
+
+
+async def hold_media(conn: Any, member_id: int, scheduled_id: int,
+                     media_ids: Sequence[int]) -> None:
+    """Have the member's new scheduled post hold their uploads until it is
+    written (``attach_media`` with its ``scheduled_id`` then): held uploads
+    do not expire and no other post takes them. The same checks as
+    ``attach_media``; InvalidInput and nothing held otherwise (roll back)."""
+    ids = _checked_ids(media_ids)
+    if ids and await store.hold(conn, member_id, scheduled_id, ids) != len(ids):
+        raise InvalidInput("media_ids", "An image is not yours, is already attached to a "
+                           "post, or no longer exists.")
+
+
+async def of_scheduled(conn: Any,
+                       scheduled_ids: Sequence[int]) -> dict[int, list[MediaAttachment]]:
+    """The uploads each scheduled post holds, in order (those without any left out)."""
+    return await store.of_scheduled(conn, sorted(set(scheduled_ids))) if scheduled_ids else {}
+
+
+async def keep_for_redraft(conn: Any, post_id: int) -> None:
+    """Call it before the member deletes their own post: its uploads go back
+    to being the member's unattached uploads, so an app can write the post
+    again with them ("delete and re-draft", as Mastodon keeps them). Unused,
+    they expire after UNATTACHED_MAX_AGE like any upload."""
+    await store.release(conn, post_id)
 
 
 async def of_posts(conn: Any, post_ids: Sequence[int]) -> dict[int, list[MediaAttachment]]:

@@ -3,7 +3,7 @@ what their audience allows (DESIGN.md, "Rules that keep members safe")."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,8 @@ TEXT_MAX = 5000
 SUMMARY_MAX = 200
 TIMELINE_MAX = 40
 BOOSTABLE = (Visibility.PUBLIC, Visibility.UNLISTED)
+# Where each mention a member wrote points, as federation.sanitize.plain_to_html reads it.
+MentionLinks = Mapping[tuple[str, str | None], str]
 
 
 def _checked_text(text: str, summary: str, with_media: bool = False) -> tuple[str, str]:
@@ -47,14 +49,18 @@ async def write(
     reply_to: Post | None = None, reply_to_uri: str | None = None,
     recipients: Sequence[str] = (), milestone: PostMilestone | None = None,
     sensitive: bool = False, language: str | None = None, with_media: bool = False,
+    mentions: MentionLinks | None = None, tag_base: str | None = None,
 ) -> Post:
     """A member's new post; a reply keeps its thread's context; a milestone
     post carries what it celebrates. ``with_media``: the caller attaches
-    media to it in this transaction, so it may have no text."""
+    media to it in this transaction, so it may have no text. The mentions
+    the caller resolved (``mentions``) and, with ``tag_base``, the hashtags
+    become links."""
     body, warning = _checked_text(text, summary, with_media)
     post_id = await store.insert_post(conn, {
         "author_member_id": member.id, "visibility": visibility,
-        "content_html": plain_to_html(body), "summary": warning,
+        "content_html": plain_to_html(body, mentions=mentions, tag_base=tag_base),
+        "summary": warning,
         "sensitive": bool(warning) or sensitive,
         "in_reply_to_id": reply_to.id if reply_to else None,
         "in_reply_to_uri": reply_to_uri,
@@ -69,15 +75,18 @@ async def write(
 
 
 async def edit(conn: Any, member: Member, post_id: int, text: str, summary: str,
-               *, sensitive: bool = False) -> Post:
+               *, sensitive: bool = False, mentions: MentionLinks | None = None,
+               tag_base: str | None = None) -> Post:
     """Change the member's own post; the version it replaces is kept (history).
-    A post with media may be left without text."""
+    A post with media may be left without text. Mentions and hashtags are
+    linked as ``write`` links them."""
     post = await _own(conn, member, post_id)
     with_media = bool(await media.of_posts(conn, [post.id]))
     body, warning = _checked_text(text, summary, with_media)
     await threads.keep_version(conn, post)
-    await store.update_post(conn, post.id, plain_to_html(body), warning,
-                            bool(warning) or sensitive)
+    await store.update_post(conn, post.id,
+                            plain_to_html(body, mentions=mentions, tag_base=tag_base),
+                            warning, bool(warning) or sensitive)
     await store.set_post_tags(conn, post.id, find_hashtags(body))
     await events.post_edited(conn, post.id)
     await notices.edited(conn, post)
@@ -171,6 +180,11 @@ async def visible(
     if not await store.visible_to(conn, post_id, viewer.id if viewer else None, viewer_uri):
         raise NotFound("There is no such post, or it is not shared with you.")
     return await _get(conn, post_id)
+
+
+async def tags_of(conn: Any, post_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The stored hashtags (case-folded) of each of the posts, by post id."""
+    return await store.tags_of_posts(conn, post_ids) if post_ids else {}
 
 
 async def by_uri(conn: Any, uri: str) -> Post | None:

@@ -1,16 +1,19 @@
 """Scheduled posts (docs.joinmastodon.org/methods/scheduled_statuses): a
 member's post written later, at a time at least MIN_OFFSET ahead, with
-Mastodon's limits (TOTAL_LIMIT waiting, DAILY_LIMIT on any one day). Private
-to the member. A job (web.scheduling) claims the due ones with ``claim_due``
+Mastodon's limits (TOTAL_LIMIT waiting, DAILY_LIMIT on any one day), and
+the images it will carry (held, so they do not expire; cancelling lets them
+go). Private to the member. A job (web.scheduling) claims the due ones with ``claim_due``
 and writes each through the same service as an immediate post, deleting the
 row with ``done`` in that transaction."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from federation.sanitize import find_mentions
+from recovery import media
 from recovery.errors import InvalidInput, NotFound
 from recovery.models import Visibility
 from recovery.scheduled_models import Planned, ScheduledPost
@@ -28,11 +31,11 @@ NOT_FOUND = "Record not found"
 async def schedule(conn: Any, member_id: int, app_id: int | None, planned: Planned,
                    scheduled_at: datetime, now: datetime,
                    idempotency: str | None = None) -> ScheduledPost:
-    """Keep ``planned`` to be posted at ``scheduled_at``; the one the same
+    """Keep ``planned`` to be posted at ``scheduled_at``, holding its images
+    (the member's uploads, kept from expiring until then); the one the same
     Idempotency-Key scheduled already, if any. Run it in a transaction.
-    InvalidInput when the time is too soon or a limit is reached."""
-    if planned.media_ids:
-        raise InvalidInput("media_ids", "scheduled posts with images are not supported here")
+    InvalidInput when the time is too soon, a limit is reached or an image
+    is not the member's to use."""
     if (planned.visibility is Visibility.DIRECT and planned.in_reply_to_id is None
             and not find_mentions(planned.text)):  # as web.posting.compose refuses it
         raise InvalidInput("text", "A direct post reaches only the people it mentions: "
@@ -47,7 +50,9 @@ async def schedule(conn: Any, member_id: int, app_id: int | None, planned: Plann
         raise InvalidInput("base", f"You have exceeded the limit of {TOTAL_LIMIT} "
                            "scheduled posts")
     await _check_daily(conn, member_id, scheduled_at)
-    return await store.insert(conn, member_id, app_id, scheduled_at, planned, idempotency)
+    kept = await store.insert(conn, member_id, app_id, scheduled_at, planned, idempotency)
+    await media.hold_media(conn, member_id, kept.id, planned.media_ids)
+    return replace(kept, planned=planned)
 
 
 async def listed(conn: Any, member_id: int, page: ListPage) -> list[ScheduledPost]:

@@ -81,8 +81,8 @@ def test_follow_options_are_stored_reported_and_changed_by_following_again(clien
     assert (rel["requested"], rel["showing_reblogs"], rel["notifying"]) == (True, False, True)
     rel = _follow(client, river, _id(client, sky), notify="false")  # reblogs left as chosen
     assert (rel["showing_reblogs"], rel["notifying"]) == (False, False)
-    rel = _follow(client, river, _id(client, sky), **{"languages[]": "en"})  # accepted, ignored
-    assert (rel["showing_reblogs"], rel["notifying"]) == (False, False)
+    rel = _follow(client, river, _id(client, sky), **{"languages[]": "en"})
+    assert (rel["showing_reblogs"], rel["notifying"], rel["languages"]) == (False, False, ["en"])
     assert db.fetchval("SELECT count(*) FROM follows") == 1
     gone = client.post(f"/api/v1/accounts/{_id(client, sky)}/unfollow", headers=river).json()
     assert (gone["requested"], gone["showing_reblogs"], gone["notifying"]) == (

@@ -163,7 +163,7 @@ def test_too_soon_and_unreadable_times_are_refused_and_nothing_is_kept(api, sdb)
     assert _schedule(api, auth, in_reply_to_id="999999").status_code == 404
     assert _schedule(api, auth, visibility="direct", status="no one").status_code == 422
     images = _schedule(api, auth, media_ids=["1"])
-    assert images.status_code == 422 and "images" in images.json()["error"]
+    assert images.status_code == 422 and "image" in images.json()["error"]  # not theirs
     assert _count(sdb, "scheduled_posts", cedar) == 0 and _count(sdb, "posts", cedar) == 0
 
 

@@ -130,7 +130,7 @@ BAD_INPUT = [
     ({"status": ""}, 422),
     ({"status": "   "}, 422),
     ({"status": "x", "visibility": "sideways"}, 422),
-    ({"status": "x", "poll[options][]": ["a", "b"], "poll[expires_in]": "300"}, 422),
+    ({"status": "x", "poll[options][]": ["a"], "poll[expires_in]": "300"}, 422),  # one option
     ({"status": "x", "scheduled_at": "2020-01-01T00:00:00Z"}, 422),  # in the past
     ({"status": "x", "media_ids[]": ["12"]}, 422),
     ({"status": "x", "language": "not a language"}, 422),
@@ -214,6 +214,56 @@ def test_a_public_post_is_federated_to_remote_followers_and_a_local_one_is_not(c
     _post(client, auth, status="to everyone", visibility="public")
     _post(client, auth, status="to us", visibility="local")
     assert _sent(db) == ["Create"]
+
+
+def test_a_posted_status_links_its_mentions_and_hashtags_and_lists_its_tags(client, db):
+    _member(client, "sky")
+    auth = _member(client, "river")
+    _remote_follower(db, 2)
+    status = _post(client, auth, status="Thanks @sky! #Sober #day_1 https://x.example/#no",
+                   visibility="public").json()
+    base = "http://testserver"
+    assert status["content"] == (
+        f'<p>Thanks <span class="h-card" translate="no"><a href="{base}/@sky" '
+        'class="u-url mention">@<span>sky</span></a></span>! '
+        f'<a href="{base}/tags/sober" class="mention hashtag" rel="tag">#<span>Sober</span></a> '
+        f'<a href="{base}/tags/day_1" class="mention hashtag" rel="tag">#<span>day_1</span></a> '
+        '<a href="https://x.example/#no" rel="nofollow noopener noreferrer">'
+        "https://x.example/#no</a></p>")
+    assert status["tags"] == [{"name": "day_1", "url": f"{base}/tags/day_1"},
+                              {"name": "sober", "url": f"{base}/tags/sober"}]
+    assert [m["acct"] for m in status["mentions"]] == ["sky"]
+    # The timeline pages list the tags too (one query for the page).
+    _post(client, auth, status="no tags here", visibility="public")
+    home = client.get("/api/v1/timelines/home", headers=auth).json()
+    assert [s["tags"] for s in home][:2] == [[], status["tags"]]
+    # An edit links its new text the same way, and its tags follow it.
+    edited = client.put(f"/api/v1/statuses/{status['id']}", headers=auth,
+                        data={"status": "#Hope, @sky"}).json()
+    assert edited["content"] == (
+        f'<p><a href="{base}/tags/hope" class="mention hashtag" rel="tag">#<span>Hope</span>'
+        f'</a>, <span class="h-card" translate="no"><a href="{base}/@sky" '
+        'class="u-url mention">@<span>sky</span></a></span></p>')
+    assert edited["tags"] == [{"name": "hope", "url": f"{base}/tags/hope"}]
+    source = client.get(f"/api/v1/statuses/{status['id']}/source", headers=auth).json()
+    assert source["text"] == "#Hope, @sky"
+    update = json.loads(db.fetchval(
+        "SELECT payload FROM deliveries WHERE payload::jsonb->>'type' = 'Update'"))
+    assert update["object"]["content"] == edited["content"]
+    assert {"type": "Hashtag", "href": f"{base}/tags/hope", "name": "#hope"} in (
+        update["object"]["tag"])
+
+
+def test_a_remote_status_lists_the_tags_it_arrived_with(client, db):
+    auth = _member(client, "river")
+    remote_id = _remote_follower(db, 1)
+    post_id = db.fetchval(
+        """INSERT INTO posts (uri, author_remote_id, visibility, content_html)
+           VALUES ('https://peer.example/notes/1', $1, 'public', '<p>#Sober</p>')
+           RETURNING id""", remote_id)
+    db.execute("INSERT INTO post_tags (name, post_id) VALUES ('sober', $1)", post_id)
+    status = client.get(f"/api/v1/statuses/{post_id}", headers=auth).json()
+    assert status["tags"] == [{"name": "sober", "url": "http://testserver/tags/sober"}]
 
 
 # -- scopes -------------------------------------------------------------------------

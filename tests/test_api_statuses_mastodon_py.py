@@ -36,7 +36,11 @@ def test_mastodon_py_writes_reads_edits_and_deletes_statuses(instances):
     assert hearth.db.fetchval("SELECT count(*) FROM posts") == 1
 
     reply = sky.status_reply(first, "So proud of you", visibility="public")
-    assert reply.in_reply_to_id == first.id and reply.content.startswith("<p>@river")
+    assert reply.in_reply_to_id == first.id
+    assert reply.content.startswith(  # the mention linked, as Mastodon links it
+        f'<p><span class="h-card" translate="no"><a href="{hearth.url}/@river" '
+        'class="u-url mention">@<span>river</span></a></span> So proud of you')
+    assert [m.acct for m in reply.mentions] == ["river"]
     assert [s.id for s in river.status_context(first).descendants] == [reply.id]
     assert [s.id for s in sky.status_context(reply).ancestors] == [first.id]
 

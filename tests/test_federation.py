@@ -106,15 +106,27 @@ def test_a_member_follows_someone_elsewhere_and_reads_their_posts_at_home(instan
         card = river.get("/search", params={"q": handle}).text
         assert 'class="follow-state">Following<' in card
 
+        # A mention (of harbor's member, with the port in the handle) and a
+        # hashtag travel as links and tags, and harbor keeps them so.
+        river_handle = f"@river_stone@{harbor.url.removeprefix('http://')}"
         posted = owl.post("/posts", data={
-            "csrf_token": csrf_from(owl.get("/home").text), "text": "Ninety days today",
+            "csrf_token": csrf_from(owl.get("/home").text),
+            "text": f"Ninety days today #Sober, thanks {river_handle}",
             "visibility": "public", "summary": ""})
         assert posted.status_code == 303
         eventually(lambda: harbor.db.fetchval(
             "SELECT count(*) FROM posts WHERE content_html LIKE '%Ninety days today%'") == 1,
             "lakeside's post reaching harbor")
+        stored = harbor.db.fetchval("SELECT content_html FROM posts")
+        assert (f'<a href="{lakeside.url}/tags/sober" class="mention hashtag" '
+                'rel="tag nofollow noopener noreferrer">#<span>Sober</span></a>') in stored
+        assert (f'<span class="h-card" translate="no"><a href="{harbor.url}/@river_stone" '
+                'class="u-url mention" rel="nofollow noopener noreferrer">'
+                f"@<span>{river_handle[1:]}</span></a></span>") in stored
+        assert [r["name"] for r in harbor.db.fetch("SELECT name FROM post_tags")] == ["sober"]
         home = river.get("/home").text
         assert "Ninety days today" in home and "Quiet Owl" in home
+        assert stored in home  # shown as links, not as escaped markup
         # remote posts show where they come from (remote_actors.host keeps no port yet)
         assert re.search(r'<p class="handle">@quiet_owl@127\.0\.0\.1(:\d+)?</p>', home)
         assert re.search(rf'href="{lakeside.url}/@quiet_owl/\d+" rel="nofollow noopener '

@@ -474,8 +474,8 @@ def test_payload_mentions_and_hashtags_keep_their_text_and_href():
     out = sanitize_html(featured["orderedItems"][0]["content"])
     assert (
         '<a href="https://mastodon.social/tags/reddit" class="mention hashtag" '
-        f'rel="{LINK_REL}">#<span>reddit</span></a>'
-    ) in out
+        f'rel="tag {LINK_REL}">#<span>reddit</span></a>'
+    ) in out  # rel="tag" kept, as Mastodon keeps it
 
 
 def test_payload_friendica_share_keeps_its_text_without_its_layout():
@@ -564,6 +564,136 @@ def test_long_runs_of_punctuation_take_bounded_time(text):
 
 def test_plain_text_leaves_mentions_and_hashtags_as_text():
     assert plain_to_html("@ayame@misskey.example #sober") == "<p>@ayame@misskey.example #sober</p>"
+
+
+# -- linked mentions and hashtags (web.posting resolves the mentions) ---------------------
+
+TAGS = "https://hearth.example/tags"
+RESOLVED = {
+    ("river", None): "https://hearth.example/@river",
+    ("ash", "127.0.0.1:8123"): "https://127.0.0.1:8123/@ash",
+    ("kiri", "mastodon.example"): "https://mastodon.example/@kiri",
+}
+
+
+def _mention_html(href: str, shown: str) -> str:
+    return (f'<span class="h-card" translate="no"><a href="{href}" class="u-url mention">'
+            f"@<span>{shown}</span></a></span>")
+
+
+def _tag_html(name: str, shown: str) -> str:
+    return (f'<a href="{TAGS}/{name}" class="mention hashtag" rel="tag">'
+            f"#<span>{shown}</span></a>")
+
+
+def test_resolved_mentions_and_hashtags_are_linked_as_mastodon_links_them():
+    out = plain_to_html("Thanks @River and @kiri@Mastodon.Example! #Sober day",
+                        mentions=RESOLVED, tag_base=TAGS)
+    assert out == (
+        f"<p>Thanks {_mention_html('https://hearth.example/@river', 'River')} and "
+        f"{_mention_html('https://mastodon.example/@kiri', 'kiri@Mastodon.Example')}! "
+        f"{_tag_html('sober', 'Sober')} day</p>"
+    )
+    # What the edit form reads back is what was written.
+    assert html_to_text(out) == "Thanks @River and @kiri@Mastodon.Example! #Sober day"
+
+
+@pytest.mark.parametrize(("text", "shown", "after"), [
+    ("hi @ash@127.0.0.1:8123, welcome", "ash@127.0.0.1:8123", ", welcome</p>"),
+    ("(@ash@127.0.0.1:8123)!", "ash@127.0.0.1:8123", ")!</p>"),
+    ("@ash@127.0.0.1:8123.", "ash@127.0.0.1:8123", ".</p>"),
+])  # fmt: skip
+def test_mentions_with_a_port_are_linked_without_the_punctuation_after_them(text, shown, after):
+    out = plain_to_html(text, mentions=RESOLVED, tag_base=TAGS)
+    assert _mention_html("https://127.0.0.1:8123/@ash", shown) + after in out
+
+
+@pytest.mark.parametrize("text", [
+    "https://x.example/p#sober", "https://x.example/tags/#sober", "see https://x.example/@river",
+    "mail river@hearth.example", "C#sharp", "#1 and #30", "@ash@127.0.0.1:8123abc",
+    "@ash@127.0.0.1:9999", "@someone_unknown", "&#sober", "a/#sober", "x@river",
+])  # fmt: skip
+def test_what_is_no_mention_or_hashtag_or_was_not_resolved_stays_text(text):
+    out = plain_to_html(text, mentions=RESOLVED, tag_base=TAGS)
+    assert "mention" not in out and "hashtag" not in out
+
+
+def test_hashtags_inside_urls_are_not_linked_but_the_url_is():
+    out = plain_to_html("https://x.example/a#sober #sober", mentions=RESOLVED, tag_base=TAGS)
+    assert out == (f'<p><a href="https://x.example/a#sober" rel="{LINK_REL}">'
+                   f"https://x.example/a#sober</a> {_tag_html('sober', 'sober')}</p>")
+
+
+def test_without_links_given_mentions_and_hashtags_stay_text():
+    assert plain_to_html("@river #sober", mentions={}, tag_base=None) == "<p>@river #sober</p>"
+
+
+def test_unicode_hashtags_link_to_their_case_folded_escaped_name():
+    out = plain_to_html("#Día_1 #日本", tag_base=TAGS)
+    assert f'href="{TAGS}/d%C3%ADa_1"' in out and ">#<span>Día_1</span></a>" in out
+    assert f'href="{TAGS}/%E6%97%A5%E6%9C%AC"' in out
+
+
+@pytest.mark.parametrize("href", [
+    "javascript:alert(1)", "data:text/html,<script>x</script>", "/@river", "//evil.example/",
+    "", " https://x.example/",
+])  # fmt: skip
+def test_a_mention_links_only_to_an_http_address(href):
+    out = plain_to_html("@river", mentions={("river", None): href}, tag_base=href)
+    assert out == "<p>@river</p>"
+
+
+def test_a_mention_or_tag_address_cannot_add_markup():
+    # The posting code takes a remote actor's profile url as its server gave it.
+    hostile = 'https://evil.example/"><script>alert(1)</script><a href="x'
+    out = plain_to_html("@kiri@mastodon.example <b>#sober</b> & @river<i>",
+                        mentions={("kiri", "mastodon.example"): hostile,
+                                  ("river", None): "https://h.example/@river?a=1&b=2"},
+                        tag_base='https://h.example/"onclick="x')
+    assert "<script" not in out and "<b>" not in out and "<i>" not in out
+    assert 'href="https://evil.example/&quot;&gt;&lt;script&gt;' in out
+    assert 'href="https://h.example/@river?a=1&amp;b=2"' in out
+    assert 'href="https://h.example/&quot;onclick=&quot;x/sober"' in out
+    assert "&lt;b&gt;" in out and "&amp; " in out
+    assert visible(html_to_text(out)) == visible("@kiri@mastodon.example <b>#sober</b> & @river<i>")
+    assert_safe(sanitize_html(out))
+
+
+_LINK_TOKENS = [*_FUZZ_TOKENS, "@", "#", "@river", "#sober", "@ash@h.example", ":8123", ".",
+                "_", "-", "日本", "x.example", "@kiri@mastodon.example:443", "#Día"]
+
+
+def test_fuzzed_text_with_every_mention_resolved_shows_the_same_text():
+    rng = random.Random(12)  # noqa: S311 - reproducible fuzzing, not cryptography
+    linked_any = 0
+    for _ in range(1500):
+        text = "".join(rng.choice(_LINK_TOKENS) for _ in range(rng.randint(1, 80)))
+        mentions = {(u.lower(), h.lower() if h else None): "https://h.example/@u"
+                    for u, h in find_mentions(text)}
+        linked = plain_to_html(text, mentions=mentions, tag_base=TAGS)
+        assert visible("".join(_read(linked).text)) == visible(
+            "".join(_read(plain_to_html(text)).text)), text
+        oracle = _read(linked)
+        assert oracle.balanced and not oracle.stack, text
+        # Only the links written here: no markup from the text.
+        starts = re.findall(r"<([a-z]+)", linked)
+        assert set(starts) <= {"p", "br", "a", "span"}, text
+        out = sanitize_html(linked)
+        assert out.count('class="u-url mention"') == linked.count('class="u-url mention"')
+        assert out.count('rel="tag ') == linked.count('rel="tag"')
+        linked_any += "</a></span>" in linked and 'rel="tag"' in linked
+    assert linked_any > 100
+
+
+def test_linked_post_html_keeps_its_mastodon_classes_through_the_sanitiser():
+    out = sanitize_html(plain_to_html("@river #sober", mentions=RESOLVED, tag_base=TAGS))
+    assert out == (
+        '<p><span class="h-card" translate="no"><a href="https://hearth.example/@river" '
+        f'class="u-url mention" rel="{LINK_REL}">@<span>river</span></a></span> '
+        f'<a href="{TAGS}/sober" class="mention hashtag" rel="tag {LINK_REL}">'
+        "#<span>sober</span></a></p>"
+    )
+    assert sanitize_html(out) == out
 
 
 @pytest.mark.parametrize("text", [

@@ -831,6 +831,134 @@ def test_editing_a_community_post_sends_nothing(join, fedi, db):
     assert deliveries(db) == []
 
 
+def _mention(href: str, shown: str) -> str:
+    return (f'<span class="h-card" translate="no"><a href="{href}" class="u-url mention">'
+            f"@<span>{shown}</span></a></span>")
+
+
+def _hashtag(name: str, shown: str) -> str:
+    return (f'<a href="{BASE}/tags/{name}" class="mention hashtag" rel="tag">'
+            f"#<span>{shown}</span></a>")
+
+
+def test_a_post_links_its_mentions_and_hashtags_and_its_create_carries_hashtag_tags(
+        join, fedi, db):
+    bob = fedi.actor("bob", "other.example")
+    river = join("river")
+    join("sam")
+    remote_follows(db, fedi.actor("alice"), "river", "accepted")
+    write(river, "Thanks @bob@other.example and @Sam! #Sober #meetings, "
+                 "https://x.example/notes#sober", "public")
+    [create] = [p for _, p in deliveries(db) if p["type"] == "Create"][:1]
+    note = create["object"]
+    assert note["content"] == (
+        f"<p>Thanks {_mention('https://other.example/@bob', 'bob@other.example')} and "
+        f"{_mention(f'{BASE}/@sam', 'Sam')}! {_hashtag('sober', 'Sober')} "
+        f"{_hashtag('meetings', 'meetings')}, "
+        '<a href="https://x.example/notes#sober" rel="nofollow noopener noreferrer">'
+        "https://x.example/notes#sober</a></p>")
+    hashtags = [t for t in note["tag"] if t["type"] == "Hashtag"]
+    assert hashtags == [
+        {"type": "Hashtag", "href": f"{BASE}/tags/meetings", "name": "#meetings"},
+        {"type": "Hashtag", "href": f"{BASE}/tags/sober", "name": "#sober"}]
+    assert {"type": "Mention", "href": bob["id"], "name": "@bob@other.example"} in note["tag"]
+    # The pages show the links as links, never as escaped markup.
+    post = post_id(db, "Thanks ")
+    page = main_of(river.get(f"/@river/{post}").text)
+    assert note["content"] in page and "&lt;span" not in page
+    # The Note fetched from its address carries the same tags.
+    fetched = river.get(f"/users/river/posts/{post}", headers={"accept": AP}).json()
+    assert [t for t in fetched["tag"] if t["type"] == "Hashtag"] == hashtags
+    assert fetched["content"] == note["content"]
+
+
+def test_an_edit_links_the_new_text_and_its_update_carries_the_new_hashtags(join, fedi, db):
+    bob = fedi.actor("bob", "other.example")
+    river = join("river")
+    remote_follows(db, fedi.actor("alice"), "river", "accepted")
+    write(river, "Day one #sober", "public")
+    post = post_id(db, "Day one")
+    assert edit(river, post, "Day two @bob@other.example #Hope").status_code == 303
+    # bob was never looked up here, and an edit looks nobody up: he stays text
+    assert "@bob@other.example" in db.fetchval("SELECT content_html FROM posts")
+    assert "u-url mention" not in db.fetchval("SELECT content_html FROM posts")
+    known(db, bob)
+    assert edit(river, post, "Day two @bob@other.example #Hope").status_code == 303
+    [*_, update] = [p for _, p in deliveries(db) if p["type"] == "Update"]
+    note = update["object"]
+    assert note["content"] == (
+        f"<p>Day two {_mention('https://other.example/@bob', 'bob@other.example')} "
+        f"{_hashtag('hope', 'Hope')}</p>")
+    assert [t for t in note.get("tag", []) if t["type"] == "Hashtag"] == [
+        {"type": "Hashtag", "href": f"{BASE}/tags/hope", "name": "#hope"}]
+    # The edit form reads back what was written.
+    assert ">Day two @bob@other.example #Hope</textarea>" in river.get(
+        f"/posts/{post}/edit").text
+
+
+def test_a_community_post_links_members_here_but_leaves_a_remote_mention_as_text(
+        join, fedi, db):
+    fedi.actor("alice")
+    river = join("river")
+    join("sam")
+    write(river, "For us @sam and @alice@remote.example #here", "community")
+    assert fedi.requests == []
+    assert db.fetchval("SELECT content_html FROM posts") == (
+        f"<p>For us {_mention(f'{BASE}/@sam', 'sam')} and @alice@remote.example "
+        f"{_hashtag('here', 'here')}</p>")
+
+
+def test_the_tag_page_shows_a_visitor_only_the_public_posts_with_the_tag(join, fedi, db):
+    river = join("river")
+    sam = join("sam")
+    for text, visibility in [("Public #Sober day", "public"), ("Friends #sober only", "followers"),
+                             ("Just us #SOBER", "community"), ("Unlisted #sober note", "unlisted"),
+                             ("Other tag #hope", "public")]:
+        assert write(river, text, visibility).status_code == 303
+    remote_post(db, fedi.actor("alice"), 1, "<p>Remote #sober</p>", tags=[
+        {"type": "Hashtag", "name": "#sober", "href": "https://remote.example/tags/sober"}])
+    visitor = join("visitor")
+    visitor.cookies.clear()
+    page = visitor.get("/tags/Sober")
+    assert page.status_code == 200
+    shown = main_of(page.text)
+    assert "<h1>#sober</h1>" in shown
+    assert "Public " in shown and _hashtag("sober", "Sober") in shown
+    for hidden in ("Friends ", "Just us", "Unlisted ", "Other tag", "Remote "):
+        assert hidden not in shown, hidden
+    # A member here also sees the community post; as on Mastodon, a tag lists
+    # no followers-only or unlisted post, even to their author.
+    member_view = main_of(sam.get("/tags/sober").text)
+    assert "Public " in member_view and "Just us" in member_view
+    own_view = main_of(river.get("/tags/sober").text)
+    assert "Friends " not in member_view + own_view
+    assert "Unlisted " not in member_view + own_view
+    # Someone who muted the author does not see them there either.
+    db.execute("""INSERT INTO mutes (member_id, muted_member_id)
+                  SELECT s.id, r.id FROM members s, members r
+                  WHERE s.username = 'sam' AND r.username = 'river'""")
+    assert "Public " not in main_of(sam.get("/tags/sober").text)
+
+
+def test_the_tag_page_pages_back_newest_first_and_refuses_odd_names(join, db):
+    river = join("river")
+    for n in range(22):
+        write(river, f"Entry {n:02d} #daily")
+    first = river.get("/tags/daily").text
+    entries = re.findall(r"Entry (\d\d)", main_of(first))
+    assert entries == [f"{n:02d}" for n in range(21, 1, -1)]
+    older = re.search(r'href="(/tags/daily\?max_id=\d+)"', first)
+    assert older
+    rest = main_of(river.get(older[1]).text)
+    assert re.findall(r"Entry (\d\d)", rest) == ["01", "00"]
+    assert "Older posts" not in rest
+    assert river.get("/tags/nothing_yet").status_code == 200
+    assert "No posts you can see have #nothing_yet yet." in river.get("/tags/nothing_yet").text
+    for bad in ("123", "a-b", "%3Cscript%3E"):
+        assert river.get(f"/tags/{bad}").status_code == 404, bad
+    assert river.get("/tags/daily?max_id=x").status_code == 400
+
+
 def test_only_the_author_edits_and_bad_text_is_refused_beside_the_field(join, fedi, db):
     river = join("river")
     sam = join("sam")

@@ -31,6 +31,7 @@ from recovery import actors as recovery_actors
 from recovery import community, store
 from recovery.errors import HearthError, InvalidInput, NotFound, PermissionDenied, RateLimited
 from web import api, database, filters
+from web.api import cors
 from web.api.cors import Cors
 from web.http import DatabaseUnavailable, LoginRequired, login_redirect, render
 from web.routes import (
@@ -228,10 +229,11 @@ def _exception_handlers() -> dict[Any, Any]:
     async def server_error(request: Request, exc: Exception) -> Response:
         log.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
         if _wants_json(request):
-            return JSONResponse({"error": "Something went wrong on our side."}, status_code=500)
+            return JSONResponse({"error": "Something went wrong on our side."}, status_code=500,
+                                headers=cors.error_headers(request.url.path))
         return PlainTextResponse(
             "Something went wrong on our side. It has been logged; please try again.",
-            status_code=500,
+            status_code=500, headers=cors.error_headers(request.url.path),
         )
 
     handlers: dict[Any, Any] = {

@@ -7,6 +7,7 @@ at all."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,8 +17,9 @@ from federation.objects import Mention
 from federation.sanitize import find_mentions, html_to_text
 from federation.webfinger import parse_handle
 from outbox import activities, uris
+from outbox.polls import with_question
 from outbox.publish import publish
-from recovery import follows, media, notices, peers, posts
+from recovery import follows, media, notices, peers, polls, posts
 from recovery.errors import InvalidInput, PermissionDenied
 from recovery.models import Member, Post, RemoteActor, Visibility
 from web.following import LookupFailed, lookup
@@ -37,11 +39,17 @@ def parse_visibility(raw: str) -> Visibility:
 
 @dataclass
 class _Mentioned:
-    """Who a post names: their actor ids, Mention tags and (remote) inboxes."""
+    """Who a post names: their actor ids, Mention tags and (remote) inboxes,
+    and the pages its written mentions link to (``posts.MentionLinks``)."""
 
     uris: list[str] = field(default_factory=list)
     tags: list[Mention] = field(default_factory=list)
     inboxes: list[str | None] = field(default_factory=list)
+    links: dict[tuple[str, str | None], str] = field(default_factory=dict)
+
+    def link(self, username: str, host: str | None, href: str) -> None:
+        """The mention ``@username[@host]`` as written links to ``href``."""
+        self.links[(username.lower(), host.lower() if host else None)] = href
 
     def add(self, uri: str, handle: str | None, inbox: str | None = None) -> None:
         """``handle`` None: addressed, but not tagged (an actor no longer known)."""
@@ -76,7 +84,7 @@ async def compose(
             conn, member, text, visibility, summary=summary, reply_to=parent,
             reply_to_uri=activities.object_uri(site.base, parent) if parent else None,
             recipients=mentioned.uris, sensitive=sensitive, language=language,
-            with_media=with_media,
+            with_media=with_media, mentions=mentioned.links, tag_base=uris.tags_base(site.base),
         )
         await notices.posted(conn, post, uris.actor_uri(site.base, ""))
         if on_written is not None:
@@ -84,7 +92,9 @@ async def compose(
         if visibility is not Visibility.COMMUNITY:
             activity = activities.create(
                 site.base, member, post, mentioned.uris, mentions=mentioned.tags,
-                attachments=await media.federated(conn, site.base, post.id))
+                attachments=await media.federated(conn, site.base, post.id),
+                hashtags=await hashtags_of(conn, post))
+            activity = with_question(activity, await polls.federated(conn, post.id))
             await publish(conn, activity, member,
                           await _audience(conn, member, visibility, mentioned.inboxes))
     return post
@@ -119,7 +129,8 @@ async def _mentions(
     parent: Post | None,
 ) -> _Mentioned:
     """Everyone the text mentions, and the author of the post replied to.
-    A community-only post never looks anyone up elsewhere."""
+    A community-only post never looks anyone up elsewhere (a remote mention
+    in it stays text)."""
     found = _Mentioned()
     federated = visibility is not Visibility.COMMUNITY
     for username, host in find_mentions(text):
@@ -127,10 +138,12 @@ async def _mentions(
             local = await member_named(conn, username)
             if local is None:
                 raise InvalidInput("text", f"There is no member @{username} here.")
+            found.link(username, host, uris.member_url(site.base, local.username))
             if local.id != member.id:
                 found.add(site.actor(local), f"@{local.username}@{site.domain}")
         elif federated:
             remote = await _mentioned_remote(conn, site, username, host)
+            found.link(username, host, _profile_of(remote))
             found.add(remote.uri, remote.handle, remote.delivery_inbox)
     if parent is not None and parent.author.member_id != member.id:
         if parent.author.uri is None:
@@ -139,6 +152,39 @@ async def _mentions(
         elif federated and (author := await peers.by_uri(conn, parent.author.uri)):
             found.add(author.uri, author.handle, author.delivery_inbox)
     return found
+
+
+def _profile_of(remote: RemoteActor) -> str:
+    """Where a mention of a remote actor links: its profile page if it has
+    an http(s) one, else its actor id."""
+    url = remote.url or ""
+    return url if url.lower().startswith(("https://", "http://")) else remote.uri
+
+
+async def _known_links(conn: Any, site: Site, text: str, visibility: Visibility) -> _Mentioned:
+    """The links of the mentions in an edited text, found without a network
+    look-up (the edit runs in a transaction, and changes no one's
+    addressing): members here, and remote actors already known; any other
+    mention stays text."""
+    found = _Mentioned()
+    for username, host in find_mentions(text):
+        if host is None or host.lower() == site.domain.lower():
+            if (local := await member_named(conn, username)) is not None:
+                found.link(username, host, uris.member_url(site.base, local.username))
+        elif visibility is not Visibility.COMMUNITY:
+            try:
+                name, domain = parse_handle(f"@{username}@{host}")
+            except InvalidDocument:
+                continue
+            known = await peers.by_handle(conn, name, domain)
+            if known is not None and not known.gone:
+                found.link(username, host, _profile_of(known))
+    return found
+
+
+async def hashtags_of(conn: Any, post: Post) -> list[str]:
+    """The post's stored hashtags, for its Create or Update."""
+    return (await posts.tags_of(conn, [post.id])).get(post.id, [])
 
 
 async def _mentioned_remote(conn: Any, site: Site, username: str, host: str) -> RemoteActor:
@@ -178,15 +224,36 @@ async def edit(
     send an Update to the audience its Create went to (who it mentioned and
     its visibility stay as they were). Run it in a transaction."""
     post = await editable(conn, site, member, post_id)
-    edited = await posts.edit(conn, member, post.id, text, summary, sensitive=sensitive)
+    linked = await _known_links(conn, site, text, post.visibility)
+    edited = await posts.edit(conn, member, post.id, text, summary, sensitive=sensitive,
+                              mentions=linked.links, tag_base=uris.tags_base(site.base))
     if edited.visibility is not Visibility.COMMUNITY:
         sent_to = await _stored_mentions(conn, site, edited)
         activity = activities.update(
             site.base, member, edited, sent_to.uris, mentions=sent_to.tags,
-            attachments=await media.federated(conn, site.base, edited.id))
+            attachments=await media.federated(conn, site.base, edited.id),
+            hashtags=await hashtags_of(conn, edited))
+        activity = with_question(activity, await polls.federated(conn, edited.id))
         await publish(conn, activity, member,
                       await _audience(conn, member, edited.visibility, sent_to.inboxes))
     return edited
+
+
+async def send_poll_update(conn: Any, site: Site, member: Member, post: Post) -> None:
+    """The member's post with a poll, sent again as an Update of its Question
+    (new counts, or its end) to the audience its Create went to."""
+    poll = await polls.federated(conn, post.id)
+    if poll is None or post.visibility is Visibility.COMMUNITY:
+        return
+    sent_to = await _stored_mentions(conn, site, post)
+    activity = activities.update(
+        site.base, member, post, sent_to.uris, mentions=sent_to.tags,
+        attachments=await media.federated(conn, site.base, post.id),
+        hashtags=await hashtags_of(conn, post))
+    activity = with_question(activity, poll)
+    activity["id"] = f"{activity['object']['id']}#updates/poll-{uuid.uuid4()}"
+    await publish(conn, activity, member,
+                  await _audience(conn, member, post.visibility, sent_to.inboxes))
 
 
 async def delete(conn: Any, site: Site, member: Member, post_id: int) -> Post:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from outbox import activities
+from outbox import activities, uris
 from outbox.publish import publish
 from recovery import follows, posts, progress
 from recovery.errors import InvalidInput
@@ -30,8 +30,11 @@ async def share(
         reached = await progress.shareable(conn, member, attempt_id, key)
         text = progress.share_text(reached, line)
         post = await posts.write(conn, member, text, visibility,
-                                 milestone=PostMilestone(reached.days, reached.name))
-        activity = activities.create(site.base, member, post, [])
+                                 milestone=PostMilestone(reached.days, reached.name),
+                                 tag_base=uris.tags_base(site.base))
+        tags = await posts.tags_of(conn, [post.id])
+        activity = activities.create(site.base, member, post, [],
+                                     hashtags=tags.get(post.id, []))
         await publish(conn, activity, member, await follows.remote_follower_inboxes(conn, member))
         await progress.mark_shared(conn, reached, post.id)
     return post

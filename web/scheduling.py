@@ -1,11 +1,12 @@
 """Publishing scheduled posts when they are due: the job ``publish-scheduled``
 (web.workers) calls ``publish_due``. Each post is claimed ``FOR UPDATE SKIP
 LOCKED``, written through web.posting exactly as an immediate post is (so its
-Create is queued, mentions notified and streams told), and its scheduled row
-deleted in the same transaction: two processes never publish one twice, and
-a process that dies mid-way leaves the row to be published again. A post that
-can never be written (its reply target gone, its author suspended, a mention
-no longer found) is dropped and the reason logged, never retried."""
+Create is queued, with the images it held attached, mentions notified and
+streams told), and its scheduled row deleted in the same transaction: two
+processes never publish one twice, and a process that dies mid-way leaves
+the row to be published again. A post that can never be written (its reply
+target gone, its author suspended, a mention no longer found) is dropped
+and the reason logged, never retried."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any
 
 import asyncpg
 
-from recovery import scheduled, store
+from recovery import media, scheduled, store
 from recovery.errors import HearthError, NotFound
 from recovery.models import Member, Post, Status
 from recovery.scheduled_models import ScheduledPost
@@ -61,14 +62,21 @@ async def _publish_next(conn: Any, site: Site, now: datetime) -> bool:
 async def _write(conn: Any, site: Site, due: ScheduledPost) -> Post:
     member = await _author(conn, due.member_id)
     planned = due.planned
+
+    async def attach(conn: Any, post: Post) -> None:  # before the Create, as statuses do
+        await media.attach_media(conn, member.id, post.id, planned.media_ids, due.id)
+
+    with_media = bool(planned.media_ids)
     if planned.in_reply_to_id is not None:
         _, post = await posting.reply(
             conn, site, member, planned.in_reply_to_id, planned.text, planned.summary,
-            planned.visibility.value, sensitive=planned.sensitive, language=planned.language)
+            planned.visibility.value, sensitive=planned.sensitive, language=planned.language,
+            on_written=attach, with_media=with_media)
         return post
     return await posting.compose(conn, site, member, planned.text, planned.summary,
                                  planned.visibility.value, sensitive=planned.sensitive,
-                                 language=planned.language)
+                                 language=planned.language, on_written=attach,
+                                 with_media=with_media)
 
 
 async def _author(conn: Any, member_id: int) -> Member:

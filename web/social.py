@@ -17,9 +17,10 @@ from starlette.requests import Request
 
 from inbox.remote import RemoteFetcher
 from outbox import uris
-from recovery import follows, media, members, notifications, posts, progress
+from recovery import follows, media, members, notifications, polls, posts, progress, timelines
 from recovery.errors import NotFound
 from recovery.models import Follow, Member, Party, Post, Visibility
+from recovery.status_models import ListPage
 
 PAGE_SIZE = 20
 MAX_ID = 2**63 - 1  # ids are bigints: a larger one exists nowhere
@@ -98,8 +99,32 @@ async def home_page(conn: Any, site: Site, member: Member, max_id: int | None) -
     return {
         "posts": shown, "reacted": await posts.reacted(conn, member, shown),
         "attachments": await attachments_of(conn, shown),
+        "polls": await polls_of(conn, shown, member),
         "older": listed[-1].id if len(listed) == PAGE_SIZE else None,
         **await nav(conn, member),
+    }
+
+
+async def tag_page(
+    conn: Any, site: Site, viewer: Member | None, name: str, max_id: int | None
+) -> dict[str, Any]:
+    """The posts here with hashtag ``name`` that the viewer may see (a
+    visitor: public ones only), newest first, without accounts they blocked
+    or muted; NotFound for a name no hashtag can have."""
+    tag = timelines.tag_name(name)
+    if tag is None:
+        raise NotFound("There is no such hashtag.")
+    listed = await timelines.tagged(conn, viewer, site.actor(viewer) or None, tag,
+                                    ListPage(PAGE_SIZE, max_id),
+                                    timelines.Origin.asked(local=False, remote=False))
+    shown = once_each(listed)
+    return {
+        "tag": tag, "posts": shown,
+        "reacted": await posts.reacted(conn, viewer, shown) if viewer else set(),
+        "attachments": await attachments_of(conn, shown),
+        "polls": await polls_of(conn, shown, viewer),
+        "older": listed[-1].id if len(listed) == PAGE_SIZE else None,
+        **await nav(conn, viewer),
     }
 
 
@@ -124,6 +149,7 @@ async def post_page(
         "post": post, "parent": parent, "replies": replies,
         "reacted": await posts.reacted(conn, viewer, [post, *replies]) if viewer else set(),
         "attachments": await attachments_of(conn, [post, *replies, *([parent] if parent else [])]),
+        "polls": await polls_of(conn, [post, *replies, *([parent] if parent else [])], viewer),
         "reply_text": _reply_prefix(site, viewer, post),
         "reply_visibility": post.visibility.value,
         **await nav(conn, viewer),
@@ -156,6 +182,7 @@ async def profile_page(
         "sober_days": await progress.shown_count(conn, member, viewer, datetime.now(UTC)),
         "reacted": await posts.reacted(conn, viewer, shown) if viewer else set(),
         "attachments": await attachments_of(conn, shown),
+        "polls": await polls_of(conn, shown, viewer),
         **await nav(conn, viewer),
     }
 
@@ -165,3 +192,9 @@ async def attachments_of(conn: Any, shown: list[Post]) -> dict[int, Any]:
     ids = [p.id for p in shown] + [p.reblog.id for p in shown if p.reblog is not None]
     return await media.of_posts(conn, ids)
 
+
+
+async def polls_of(conn: Any, shown: list[Post], viewer: Member | None) -> dict[int, Any]:
+    """The shown posts' (and boosted posts') polls, with the viewer's votes."""
+    ids = [p.id for p in shown] + [p.reblog.id for p in shown if p.reblog is not None]
+    return await polls.of_posts(conn, ids, viewer)

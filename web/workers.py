@@ -25,6 +25,7 @@ from recovery import actors as recovery_actors
 from recovery import media as recovery_media
 from recovery import members, store
 from recovery import progress as recovery_progress
+from web import polls as web_polls
 from web import push_sender, scheduling
 from web.settings import Settings
 from web.social import Site
@@ -129,6 +130,13 @@ async def _publish_scheduled(pool: asyncpg.Pool, context: JobContext) -> int:
     return await scheduling.publish_due(pool, site, stop=context.stop)
 
 
+async def _end_polls(pool: asyncpg.Pool, context: JobContext) -> int:
+    """Polls whose time is up end: ``poll`` notifications, final counts sent."""
+    fetcher = await _remote_fetcher(pool, context)
+    site = Site(context.settings.url, context.settings.domain, fetcher)
+    return await web_polls.finish_due(pool, site)
+
+
 async def _send_pushes(pool: asyncpg.Pool, context: JobContext) -> int:
     """Web Push messages for new notifications, to the members' apps."""
     return await push_sender.send_until_idle(pool, context.http, context.settings,
@@ -152,6 +160,7 @@ JOBS: tuple[Job, ...] = (
     Job("expire-media", 3600.0, _expire_media, needs_context=True),
     Job("send-pushes", 1.0, _send_pushes, needs_context=True),
     Job("publish-scheduled", 10.0, _publish_scheduled, needs_context=True),
+    Job("end-polls", 30.0, _end_polls, needs_context=True),
 )
 
 

@@ -18,7 +18,7 @@ from recovery.store.blocks import silenced_sender
 from recovery.store.notifications import _COLUMNS as _NOTIFICATION_COLUMNS
 from recovery.store.notifications import _notification
 from recovery.store.posts import _VISIBLE_TO
-from recovery.store.timelines import _UNSILENCED
+from recovery.store.timelines import _IN_CHOSEN_LANGUAGE, _UNSILENCED
 
 CHANNEL = "hearth_events"
 # PostgreSQL refuses notification payloads of 8000 bytes or more.
@@ -62,7 +62,8 @@ async def post_audience(
     row = await conn.fetchrow(
         f"""SELECT ({_VISIBLE_TO} AND {_UNSILENCED}) AS visible,
                    EXISTS (SELECT 1 FROM home_feed h
-                           WHERE h.member_id = $1 AND h.post_id = p.id) AS home
+                           WHERE h.member_id = $1 AND h.post_id = p.id)
+                   AND {_IN_CHOSEN_LANGUAGE} AS home
             FROM posts p WHERE p.id = $3""",
         member_id, member_uri, post_id)
     if row is None:

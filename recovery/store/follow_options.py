@@ -1,5 +1,6 @@
-"""SQL for what a follower chose (boosts shown, told of new posts; the
-``show_reblogs`` and ``notify`` columns of ``follows``), who is to be told of
+"""SQL for what a follower chose (boosts shown, told of new posts, the
+languages shown; the ``show_reblogs``, ``notify`` and ``languages`` columns
+of ``follows``), who is to be told of
 an author's new post, and the follow request notifications taken back once
 the request is answered or withdrawn. The home feed keeps itself right when
 boosts are hidden or shown again (triggers in schema.sql)."""
@@ -16,18 +17,22 @@ __all__ = ["choose", "options_toward", "subscribers", "withdraw_notices"]
 
 
 def _options(row: Any) -> FollowOptions:
-    return FollowOptions(reblogs=row["show_reblogs"], notify=row["notify"])
+    languages = row["languages"]
+    return FollowOptions(reblogs=row["show_reblogs"], notify=row["notify"],
+                         languages=tuple(languages) if languages is not None else None)
 
 
-async def choose(conn: Any, follow_id: int, reblogs: bool | None,
-                 notify: bool | None) -> FollowOptions | None:
-    """Set the follow's options (None leaves one as it is); None when the
-    follow is gone."""
+async def choose(conn: Any, follow_id: int, reblogs: bool | None, notify: bool | None,
+                 languages: tuple[str, ...] | None = None) -> FollowOptions | None:
+    """Set the follow's options (None leaves one as it is; an empty
+    ``languages`` means all again); None when the follow is gone."""
     row = await conn.fetchrow(
         """UPDATE follows SET show_reblogs = coalesce($2, show_reblogs),
-                              notify = coalesce($3, notify)
-           WHERE id = $1 RETURNING show_reblogs, notify""",
-        follow_id, reblogs, notify)
+                              notify = coalesce($3, notify),
+                              languages = CASE WHEN $4::text[] IS NULL THEN languages
+                                               ELSE nullif($4::text[], '{}') END
+           WHERE id = $1 RETURNING show_reblogs, notify, languages""",
+        follow_id, reblogs, notify, list(languages) if languages is not None else None)
     return _options(row) if row else None
 
 
@@ -35,7 +40,8 @@ async def options_toward(conn: Any, member_id: int,
                          targets: Sequence[Party]) -> dict[Party, FollowOptions]:
     """The member's options for each target they follow or asked to follow."""
     rows = await conn.fetch(
-        """SELECT f.followed_member_id, f.followed_remote_id, f.show_reblogs, f.notify
+        """SELECT f.followed_member_id, f.followed_remote_id, f.show_reblogs, f.notify,
+                  f.languages
            FROM follows f
            WHERE f.follower_member_id = $1
              AND (f.followed_member_id = ANY($2::bigint[])

@@ -9,8 +9,8 @@ from typing import Any
 from recovery.media_models import MediaAttachment, RemoteMedia
 
 __all__ = [
-    "attach", "delete_expired", "get_attachment", "insert_local", "insert_remote",
-    "of_posts", "set_member_image", "update_attachment",
+    "attach", "delete_expired", "get_attachment", "hold", "insert_local", "insert_remote",
+    "of_posts", "of_scheduled", "release", "set_member_image", "update_attachment",
 ]
 
 _COLUMNS = (
@@ -72,17 +72,48 @@ async def update_attachment(conn: Any, media_id: int, description: str | None,
     return _attachment(row) if row else None
 
 
-async def attach(conn: Any, member_id: int, post_id: int, media_ids: Sequence[int]) -> int:
+async def attach(conn: Any, member_id: int, post_id: int, media_ids: Sequence[int],
+                 scheduled_id: int | None = None) -> int:
     """Attach the member's unattached uploads to the post, in the given
-    order; how many were attached."""
+    order; how many were attached. Uploads a scheduled post holds are
+    attached only to that post when it is written (``scheduled_id``)."""
     attached = 0
     for position, media_id in enumerate(media_ids):
         result = await conn.execute(
-            """UPDATE media_attachments SET post_id = $3, position = $4, attached_at = now()
-               WHERE id = $1 AND member_id = $2 AND attached_at IS NULL""",
-            media_id, member_id, post_id, position)
+            """UPDATE media_attachments SET post_id = $3, position = $4, attached_at = now(),
+                                            scheduled_post_id = NULL
+               WHERE id = $1 AND member_id = $2 AND attached_at IS NULL
+                 AND scheduled_post_id IS NOT DISTINCT FROM $5""",
+            media_id, member_id, post_id, position, scheduled_id)
         attached += int(result.split()[-1])
     return attached
+
+
+async def hold(conn: Any, member_id: int, scheduled_id: int, media_ids: Sequence[int]) -> int:
+    """Have the member's scheduled post hold their unattached uploads, in the
+    given order (none another scheduled post holds); how many it took."""
+    held = 0
+    for position, media_id in enumerate(media_ids):
+        result = await conn.execute(
+            """UPDATE media_attachments SET scheduled_post_id = $3, position = $4
+               WHERE id = $1 AND member_id = $2 AND post_id IS NULL AND attached_at IS NULL
+                 AND scheduled_post_id IS NULL""",
+            media_id, member_id, scheduled_id, position)
+        held += int(result.split()[-1])
+    return held
+
+
+async def of_scheduled(conn: Any,
+                       scheduled_ids: Sequence[int]) -> dict[int, list[MediaAttachment]]:
+    """The uploads each scheduled post holds, in order."""
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS}, scheduled_post_id FROM media_attachments
+            WHERE scheduled_post_id = ANY($1::bigint[])
+            ORDER BY scheduled_post_id, position, id""", list(scheduled_ids))
+    found: dict[int, list[MediaAttachment]] = {}
+    for row in rows:
+        found.setdefault(row["scheduled_post_id"], []).append(_attachment(row))
+    return found
 
 
 async def of_posts(conn: Any, post_ids: Sequence[int]) -> dict[int, list[MediaAttachment]]:
@@ -95,13 +126,24 @@ async def of_posts(conn: Any, post_ids: Sequence[int]) -> dict[int, list[MediaAt
     return found
 
 
+async def release(conn: Any, post_id: int) -> int:
+    """Detach the post's uploads and count them as uploaded now, never
+    attached; how many."""
+    result: str = await conn.execute(
+        """UPDATE media_attachments SET post_id = NULL, attached_at = NULL, created_at = now()
+           WHERE post_id = $1 AND file_name IS NOT NULL""", post_id)
+    return int(result.split()[-1])
+
+
 async def delete_expired(conn: Any, max_age_seconds: float) -> list[tuple[str | None,
                                                                          str | None]]:
-    """Delete uploads never attached within ``max_age_seconds`` and
-    attachments whose post is gone; their (file, preview) names."""
+    """Delete uploads never attached within ``max_age_seconds`` (but those a
+    scheduled post holds) and attachments whose post is gone; their (file,
+    preview) names."""
     rows = await conn.fetch(
         """DELETE FROM media_attachments WHERE post_id IS NULL AND (attached_at IS NOT NULL
-               OR created_at < now() - make_interval(secs => $1))
+               OR (created_at < now() - make_interval(secs => $1)
+                   AND scheduled_post_id IS NULL))
            RETURNING file_name, preview_name""", max_age_seconds)
     return [(row["file_name"], row["preview_name"]) for row in rows]
 

@@ -126,6 +126,16 @@ async def set_post_tags(conn: Any, post_id: int, names: Sequence[str]) -> None:
         post_id, wanted)
 
 
+async def tags_of_posts(conn: Any, post_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The hashtags of each post (by id, names sorted), for a whole page in one query."""
+    rows = await conn.fetch(
+        """SELECT t.post_id, array_agg(t.name ORDER BY t.name) AS names
+           FROM post_tags t JOIN unnest($1::bigint[]) AS wanted (id) ON wanted.id = t.post_id
+           GROUP BY t.post_id""",
+        sorted(set(post_ids)))
+    return {row["post_id"]: list(row["names"]) for row in rows}
+
+
 async def update_post(
     conn: Any, post_id: int, content_html: str, summary: str, sensitive: bool,
     edited_at: datetime | None = None,

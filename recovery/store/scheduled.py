@@ -1,5 +1,7 @@
 """SQL for scheduled posts. Every function that names one by id checks it
-is the member's: another member's is as if it did not exist."""
+is the member's: another member's is as if it did not exist. A post's
+images are the uploads it holds (``media_attachments.scheduled_post_id``,
+set by store/media.py's ``hold``)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,10 @@ __all__ = [
 ]
 
 _COLUMNS = ("id, member_id, app_id, scheduled_at, text, summary, visibility, sensitive, "
-            "in_reply_to_id, language, idempotency, created_at")
+            "in_reply_to_id, language, idempotency, created_at, "
+            "ARRAY(SELECT a.id FROM media_attachments a "
+            "WHERE a.scheduled_post_id = scheduled_posts.id "
+            "ORDER BY a.position, a.id) AS media_ids")
 
 
 def _scheduled(row: Any) -> ScheduledPost:
@@ -25,7 +30,8 @@ def _scheduled(row: Any) -> ScheduledPost:
         id=row["id"], member_id=row["member_id"], app_id=row["app_id"],
         scheduled_at=row["scheduled_at"],
         planned=Planned(row["text"], row["summary"], Visibility(row["visibility"]),
-                        row["sensitive"], row["in_reply_to_id"], row["language"]),
+                        row["sensitive"], row["in_reply_to_id"], row["language"],
+                        tuple(row["media_ids"])),
         idempotency=row["idempotency"], created_at=row["created_at"])
 
 

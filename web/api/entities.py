@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 from federation.sanitize import sanitize_html
-from outbox.uris import local_username
+from outbox.uris import local_username, tag_url
 from recovery import bookmarks as recovery_bookmarks
 from recovery import filters as recovery_filters
 from recovery import lookups
@@ -31,6 +31,7 @@ from recovery.models import (
     Visibility,
 )
 from recovery.status_models import BOOKMARKED, MUTED, PINNED
+from web.api import poll_entities
 from web.api.ids import member_account_id, remote_account_id
 
 DEFAULT_AVATAR = "/static/avatar-default.png"
@@ -258,6 +259,8 @@ class StatusContext:
     media: dict[int, list[MediaAttachment]] = field(default_factory=dict)
     filtered: dict[int, list[FilterMatch]] = field(default_factory=dict)  # the viewer's
     mentioned: dict[int, list[Party]] = field(default_factory=dict)  # by post id
+    polls: dict[int, dict[str, Any]] = field(default_factory=dict)  # Poll entities by post
+    tags: dict[int, list[str]] = field(default_factory=dict)  # hashtag names by post id
 
 
 def _author_party(post: Post) -> Party:
@@ -283,8 +286,9 @@ async def status_context(conn: Any, shown: list[Post], viewer: Member | None,
     reacted = await recovery_bookmarks.marks(conn, viewer, every) if viewer and every else set()
     media = await recovery_media.of_posts(conn, [p.id for p in every])
     filtered = await recovery_filters.matches(conn, viewer, every)
+    tags = await recovery_posts.tags_of(conn, [p.id for p in every])
     return StatusContext(base_url, accounts, parents, reblogs, reacted, media, filtered,
-                         mentioned)
+                         mentioned, await poll_entities.of_posts(conn, every, viewer), tags)
 
 
 async def _mentioned(conn: Any, posts: list[Post], base_url: str) -> dict[int, list[Party]]:
@@ -346,7 +350,8 @@ def status(post: Post, ctx: StatusContext) -> dict[str, Any] | None:
                               for m in ctx.media.get(post.id, [])],
         "mentions": [m for m in (_mention(p, ctx) for p in ctx.mentioned.get(post.id, ()))
                      if m is not None],
-        "tags": [],
+        "tags": [{"name": name, "url": tag_url(ctx.base_url, name)}
+                 for name in ctx.tags.get(post.id, ())],
         "emojis": [],
         "reblogs_count": post.boosts,
         "favourites_count": post.likes,
@@ -362,7 +367,7 @@ def status(post: Post, ctx: StatusContext) -> dict[str, Any] | None:
         "bookmarked": (BOOKMARKED, target.id) in ctx.reacted,
         "pinned": (PINNED, post.id) in ctx.reacted,
         "filtered": [filter_result(m) for m in ctx.filtered.get(target.id, ())],
-        "poll": None,
+        "poll": None if reblog else ctx.polls.get(post.id),
         "card": None,
     }
 

@@ -36,7 +36,7 @@ READ, WRITE = "read:notifications", "write:notifications"
 # Hearth's kinds as Mastodon's notification types (the rest are the same).
 _TYPE_OF = {"milestone": "status"}
 _KINDS_OF = {"status": ("milestone", "status")}
-_HAS_STATUS = {"mention", "favourite", "reblog", "update", "status"}
+_HAS_STATUS = {"mention", "favourite", "reblog", "update", "status", "poll"}
 _NOTHING = NoticeQuery(kinds=())
 
 

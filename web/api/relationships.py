@@ -72,7 +72,8 @@ def relationship_entity(rel: Relationship,
         "following": rel.following,
         "showing_reblogs": follows_them and chosen.reblogs,
         "notifying": follows_them and chosen.notify,
-        "languages": None,
+        "languages": list(chosen.languages)
+                     if follows_them and chosen.languages is not None else None,
         "followed_by": rel.followed_by,
         "blocking": rel.blocking,
         "blocked_by": rel.blocked_by,
@@ -105,18 +106,20 @@ def _target(account: Member | RemoteActor) -> str:
 
 async def follow(conn: Any, site: Site, member: Member, party: Party,
                  account: Member | RemoteActor, *, reblogs: bool | None = None,
-                 notify: bool | None = None) -> None:
+                 notify: bool | None = None,
+                 languages: tuple[str, ...] | None = None) -> None:
     """Follow (or ask to follow) the account; a remote one is sent a Follow.
     Refused while either blocks the other. ``reblogs`` and ``notify`` set
-    what the member chose (None: the default for a new follow, unchanged
-    for an existing one, as on Mastodon)."""
+    what the member chose, and ``languages`` those of the account's posts
+    shown at home (None: the default for a new follow, unchanged for an
+    existing one, as on Mastodon; empty languages: all again)."""
     if party.member_id == member.id:
         raise ApiError(403, BLOCKED)
     if await blocks.blocked_either_way(conn, member, party):
         raise ApiError(403, BLOCKED)
     with domain_errors():
         made = await following.follow(conn, site, member, _target(account))
-    await follows.choose(conn, made, reblogs=reblogs, notify=notify)
+    await follows.choose(conn, made, reblogs=reblogs, notify=notify, languages=languages)
 
 
 async def unfollow(conn: Any, site: Site, member: Member,

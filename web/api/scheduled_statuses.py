@@ -1,8 +1,8 @@
 """Scheduled statuses (docs.joinmastodon.org/methods/scheduled_statuses):
 ``POST /api/v1/statuses`` with ``scheduled_at`` keeps a post to be written
 later (web.api.statuses hands it to ``schedule``); the member lists, reads,
-moves (PUT ``scheduled_at``) and cancels them here. web.scheduling writes
-them when due."""
+moves (PUT ``scheduled_at``) and cancels them here. A scheduled post's
+images are held until web.scheduling writes it, when due."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from recovery import posts, scheduled
+from recovery import media, posts, scheduled
+from recovery.media_models import MediaAttachment
 from recovery.models import Member
 from recovery.scheduled_models import Planned, ScheduledPost
 from recovery.status_models import ListPage
@@ -37,8 +38,10 @@ READ, WRITE = "read:statuses", "write:statuses"
 NOT_A_TIME = "Validation failed: Scheduled at is not an ISO 8601 date and time"
 
 
-def scheduled_entity(found: ScheduledPost) -> dict[str, Any]:
-    """A ScheduledStatus (docs.joinmastodon.org/entities/ScheduledStatus)."""
+def scheduled_entity(found: ScheduledPost, held: list[MediaAttachment] | None = None,
+                     base_url: str = "") -> dict[str, Any]:
+    """A ScheduledStatus (docs.joinmastodon.org/entities/ScheduledStatus);
+    ``held``: the uploads it will carry."""
     planned = found.planned
     return {
         "id": str(found.id),
@@ -46,7 +49,7 @@ def scheduled_entity(found: ScheduledPost) -> dict[str, Any]:
         "params": {
             "text": planned.text,
             "poll": None,
-            "media_ids": None,
+            "media_ids": [str(i) for i in planned.media_ids] or None,
             "sensitive": planned.sensitive,
             "spoiler_text": planned.summary,
             "visibility": entities.api_visibility(planned.visibility),
@@ -58,8 +61,16 @@ def scheduled_entity(found: ScheduledPost) -> dict[str, Any]:
             "application_id": found.app_id,
             "with_rate_limit": False,
         },
-        "media_attachments": [],
+        "media_attachments": [entities.media_attachment(m, base_url) for m in held or []],
     }
+
+
+async def _entities(conn: Any, request: Request, found: list[ScheduledPost],
+                    ) -> list[dict[str, Any]]:
+    """ScheduledStatus entities, their uploads looked up in one query."""
+    held = await media.of_scheduled(conn, [s.id for s in found if s.planned.media_ids])
+    base = Site.of(request).base
+    return [scheduled_entity(s, held.get(s.id, []), base) for s in found]
 
 
 def parse_time(raw: str) -> datetime:
@@ -90,7 +101,7 @@ async def schedule(request: Request, caller: Caller, member: Member, planned: Pl
         with domain_errors():
             kept = await scheduled.schedule(conn, member.id, caller.app.id, planned, when,
                                             datetime.now(UTC), key)
-    return json_response(scheduled_entity(kept))
+        return json_response((await _entities(conn, request, [kept]))[0])
 
 
 async def index(request: Request) -> Response:
@@ -99,8 +110,8 @@ async def index(request: Request) -> Response:
     async with connection(request) as conn:
         found = await scheduled.listed(conn, member.id, ListPage(
             page.limit, page.max_id, page.since_id, page.min_id))
-    return paged_response(request, [scheduled_entity(s) for s in found],
-                          [s.id for s in found])
+        shown = await _entities(conn, request, found)
+    return paged_response(request, shown, [s.id for s in found])
 
 
 async def show(request: Request) -> Response:
@@ -109,7 +120,7 @@ async def show(request: Request) -> Response:
     async with connection(request) as conn:
         with domain_errors():
             found = await scheduled.get(conn, member.id, scheduled_id)
-    return json_response(scheduled_entity(found))
+        return json_response((await _entities(conn, request, [found]))[0])
 
 
 async def update(request: Request) -> Response:
@@ -122,7 +133,7 @@ async def update(request: Request) -> Response:
         with domain_errors():
             moved = await scheduled.reschedule(conn, member.id, scheduled_id, when,
                                                datetime.now(UTC))
-    return json_response(scheduled_entity(moved))
+        return json_response((await _entities(conn, request, [moved]))[0])
 
 
 async def destroy(request: Request) -> Response:

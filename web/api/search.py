@@ -2,7 +2,8 @@
 with q, type (accounts, statuses, hashtags), resolve, following, account_id,
 limit, offset and max_id/min_id. Accounts by name (``name@host`` looked up
 through WebFinger with resolve=true), or by address; posts by their text
-among those the member may see, or by address (a remote one fetched with
+and Mastodon's operators (from:, has:, is:, language:, before:...) among
+those the member may see, or by address (a remote one fetched with
 resolve=true); hashtags used here by name."""
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ async def _statuses(conn: Any, site: Site, member: Member, query: str, params: P
         if author is None:
             return
     found.posts += await search.posts(conn, member, site.actor(member), query, author,
-                                      list_page(params), offset)
+                                      list_page(params), offset, local_host=site.domain)
 
 
 async def _respond(conn: Any, site: Site, member: Member, found: _Found) -> dict[str, Any]:

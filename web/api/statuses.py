@@ -13,10 +13,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from recovery import accounts, filters, idempotency, media, posts, threads
+from recovery import polls as recovery_polls
 from recovery.models import Member, Post, Visibility
+from recovery.poll_models import PollDraft
 from recovery.scheduled_models import Planned
 from web import posting
-from web.api import entities, scheduled_statuses
+from web.api import entities, polls, scheduled_statuses
 from web.api.http import (
     ApiError,
     Caller,
@@ -50,6 +52,7 @@ class Draft:
     in_reply_to_id: int | None
     language: str | None
     media_ids: tuple[int, ...] = ()
+    poll: PollDraft | None = None
 
 
 # -- writing ----------------------------------------------------------------------
@@ -62,6 +65,8 @@ async def create(request: Request) -> Response:
     draft = _draft(params, member, entities.visibility_from_api(saved) if saved else None)
     key = _idempotency_key(request)
     when = params.get_str("scheduled_at")
+    if when and draft.poll is not None:
+        raise ApiError(422, "Validation failed: scheduled posts with a poll are not supported")
     if when:  # kept, and written later by web.scheduling
         return await scheduled_statuses.schedule(request, caller, member, Planned(
             draft.text, draft.summary, draft.visibility, draft.sensitive,
@@ -86,6 +91,8 @@ async def _write(conn: Any, site: Site, member: Member, draft: Draft, caller: Ca
         if draft.media_ids:  # recovery.media.attach_media's contract: before the Create
             with domain_errors():
                 await media.attach_media(conn, member.id, post.id, draft.media_ids)
+        if draft.poll is not None:
+            await recovery_polls.attach(conn, post, draft.poll)
         if key is not None:
             await idempotency.remember(conn, caller.token_id, key, post.id)
 
@@ -128,11 +135,14 @@ def _draft(params: Params, member: Member, default: Visibility | None = None) ->
     reply_id = parse_status_id(reply_to) if reply_to else None
     if reply_to and reply_id is None:
         raise ApiError(404, "Record not found")
+    poll = polls.draft_of(params)
+    if poll is not None and media_ids:
+        raise ApiError(422, "Validation failed: a post with a poll cannot have media attached")
     return Draft(
         text=text, summary=params.get_str("spoiler_text", "") or "",
         visibility=_visibility(params, member, default),
         sensitive=bool(params.get_bool("sensitive", False)), in_reply_to_id=reply_id,
-        language=_language(params), media_ids=media_ids)
+        language=_language(params), media_ids=media_ids, poll=poll)
 
 
 def _visibility(params: Params, member: Member, default: Visibility | None) -> Visibility:
@@ -153,11 +163,8 @@ def _visibility(params: Params, member: Member, default: Visibility | None) -> V
 
 
 def _refuse_unsupported(params: Params, *, scheduling: bool = False) -> None:
-    """Polls (and scheduling, but where a new post is written) are refused
-    whole, before anything is stored; a language must look like one, media
-    ids like ids."""
-    if params.raw("poll") not in (None, "", {}):
-        raise ApiError(422, "Validation failed: polls are not supported here")
+    """Scheduling (but where a new post is written) is refused whole, before
+    anything is stored; a language must look like one, media ids like ids."""
     if params.get_str("scheduled_at") and not scheduling:
         raise ApiError(422, "Validation failed: scheduled posts are not supported here")
     _media_ids(params)
@@ -205,6 +212,7 @@ async def edit(request: Request) -> Response:
     async with transaction(request) as conn:
         await _own(conn, site, member, post_id)
         await _same_media(conn, post_id, params, text)
+        await polls.same_poll(conn, post_id, params)
         edited = await posting.edit(conn, site, member, post_id, text, summary,
                                     sensitive=sensitive)
         return json_response(await render_one(conn, edited, member, site.base))
@@ -213,10 +221,12 @@ async def edit(request: Request) -> Response:
 async def delete(request: Request) -> Response:
     """Delete the member's post (or take back their boost, as Mastodon lets a
     client delete a reblog); the answer is the post with its ``text``, so a
-    client can offer to write it again."""
+    client can offer to write it again, with its images unless
+    ``delete_media`` is true."""
     _, member = await authenticate_member(request, "write:statuses")
     post_id = _status_id(request)
     site = Site.of(request)
+    keep_media = not (await read_params(request)).get_bool("delete_media", False)
     async with transaction(request) as conn:
         post = await visible(conn, site, member, post_id)
         if post.is_boost and post.author.member_id == member.id:
@@ -225,6 +235,8 @@ async def delete(request: Request) -> Response:
             await posting.unreact(conn, site, member, post.reblog_of_id, "boost")
             return json_response({**payload, "text": ""})
         await _own(conn, site, member, post_id)
+        if keep_media:
+            await media.keep_for_redraft(conn, post_id)
         gone = await posting.delete(conn, site, member, post_id)
         payload = await render_one(conn, gone, member, site.base)
     payload["text"] = posting.text_of(gone)
@@ -294,11 +306,14 @@ async def history(request: Request) -> Response:
         post = await visible(conn, site, viewer, post_id)
         shown = await render_one(conn, post, viewer, site.base)
         versions = await threads.versions(conn, post.reblog or post)
-    account = (shown["reblog"] or shown)["account"]
+    original = shown["reblog"] or shown
+    # An edit cannot change a post's images (_same_media), so every version
+    # has the images the post has now.
     return json_response([{
         "content": v.content_html, "spoiler_text": v.summary,
         "sensitive": v.sensitive or bool(v.summary), "created_at": entities.iso(v.created_at),
-        "account": account, "poll": None, "media_attachments": [], "emojis": [],
+        "account": original["account"], "poll": None,
+        "media_attachments": original["media_attachments"], "emojis": [],
     } for v in versions])
 
 

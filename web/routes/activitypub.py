@@ -49,7 +49,8 @@ from federation.signatures import key_id_of, verify_any
 from inbox.receive import revive_host
 from inbox.remote import Connect, RemoteFetcher, fetch_and_store_key, resolve_key
 from outbox import activities, uris
-from recovery import follows, media, members, peers, posts
+from outbox.polls import with_question
+from recovery import follows, media, members, peers, polls, posts
 from recovery.errors import NotFound
 from recovery.models import Member, Post, RemoteActor, RemoteKey, Visibility
 from web.http import connection
@@ -65,7 +66,7 @@ _USERNAME = re.compile(r"[A-Za-z0-9_]{1,30}")
 _POST_ID = re.compile(r"[0-9]{1,18}")
 _OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
 
-Builder = Callable[[str, Member, Post, list[str], list[Attachment]], dict[str, Any]]
+Builder = Callable[[str, Member, Post, list[str], list[Attachment], list[str]], dict[str, Any]]
 
 
 # -- posts ---------------------------------------------------------------------
@@ -94,10 +95,12 @@ async def _post(request: Request, build: Builder) -> Response:
             member = await members.get_profile(conn, username)
             post = await posts.fetched_remotely(conn, member, int(post_id), viewer)
             attached = await media.federated(conn, _base(request), post.id)
+            hashtags = (await posts.tags_of(conn, [post.id])).get(post.id, [])
+            poll = await polls.federated(conn, post.id)
     except NotFound:
         return await gone(request, username, address) or _not_found()
-    response = activity_json(build(_base(request), member, post, list(post.recipients),
-                                   attached))
+    response = activity_json(with_question(build(
+        _base(request), member, post, list(post.recipients), attached, hashtags), poll))
     if post.visibility not in _OPEN:
         response.headers["cache-control"] = "private, no-store"
     return response
@@ -201,18 +204,21 @@ async def outbox(request: Request) -> Response:
         address = f"{uris.actor_uri(base, member.username)}/outbox"
         if page:
             listed = await posts.public_of_member(conn, member, PAGE_SIZE + 1, max_id)
-            return activity_json(_outbox_page(base, member, address, listed, max_id))
+            tags = await posts.tags_of(conn, [p.id for p in listed[:PAGE_SIZE]])
+            return activity_json(_outbox_page(base, member, address, listed, max_id, tags))
         total = await posts.public_count(conn, member)
     return activity_json(_collection(address, total, first=f"{address}?page=true"))
 
 
 def _outbox_page(
-    base: str, member: Member, address: str, listed: list[Post], max_id: int | None
+    base: str, member: Member, address: str, listed: list[Post], max_id: int | None,
+    tags: dict[int, list[str]],
 ) -> dict[str, Any]:
     shown = listed[:PAGE_SIZE]
     items = []
     for post in shown:
-        create = activities.as_activity(base, member, post, list(post.recipients))
+        create = activities.as_activity(base, member, post, list(post.recipients),
+                                        hashtags=tags.get(post.id, []))
         create.pop("@context", None)
         items.append(create)
     suffix = f"&max_id={max_id}" if max_id is not None else ""

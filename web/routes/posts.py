@@ -12,7 +12,7 @@ from starlette.routing import Route
 from outbox import uris
 from recovery.errors import InvalidInput
 from recovery.models import Member
-from web import posting, social
+from web import polls, posting, social
 from web.http import (
     accepts_activity_json,
     connection,
@@ -132,6 +132,25 @@ async def _unboost(conn: Any, site: social.Site, member: Member, post_id: int) -
     return await posting.unreact(conn, site, member, post_id, "boost")
 
 
+async def vote(request: Request) -> Response:
+    """Vote in a post's poll from its card; a refused vote shows the post's
+    page with the reason."""
+    member = await require_member(request)
+    data = await form(request)
+    post_id = request.path_params["post_id"]
+    raw = [c for c in data.getlist("choice") if isinstance(c, str)]
+    try:
+        if not raw:
+            raise InvalidInput("poll", "Choose an option first.")
+        choices = [int(c) if c.isdigit() and len(c) < 4 else -1 for c in raw]
+        async with transaction(request) as conn:
+            await polls.vote(conn, social.Site.of(request), member, post_id, choices)
+    except InvalidInput as exc:
+        return await _page(request, member, None, post_id, 422, {"poll": exc.message},
+                           {"poll": str(post_id)})
+    return RedirectResponse(safe_next(field(data, "next") or "/home"), status_code=303)
+
+
 async def delete(request: Request) -> Response:
     member = await require_member(request)
     data = await form(request)
@@ -154,4 +173,5 @@ routes = [
     Route("/posts/{post_id:int}/boost", _action(_boost), methods=["POST"]),
     Route("/posts/{post_id:int}/unboost", _action(_unboost), methods=["POST"]),
     Route("/posts/{post_id:int}/delete", delete, methods=["POST"]),
+    Route("/posts/{post_id:int}/vote", vote, methods=["POST"]),
 ]

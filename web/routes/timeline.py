@@ -1,4 +1,4 @@
-"""The home timeline and writing a post."""
+"""The home timeline, the hashtag pages, and writing a post."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from starlette.routing import Route
 from recovery.errors import InvalidInput
 from recovery.models import Member
 from web import posting, social
-from web.http import connection, field, form, render, require_member
+from web.http import connection, field, form, render, require_member, viewer
 
 _ID = re.compile(r"[0-9]{1,18}")
 
@@ -33,6 +33,15 @@ async def _home(
         **page, "errors": errors or {}, "values": values or {},
         "posted": request.query_params.get("posted") == "1",
     }, status_code=status_code)
+
+
+async def tag(request: Request) -> Response:
+    """GET /tags/NAME: the posts with that hashtag the viewer may see."""
+    member, max_id = await viewer(request), _max_id(request)
+    async with connection(request) as conn:  # NotFound: the app's 404 page
+        page = await social.tag_page(conn, social.Site.of(request), member,
+                                     request.path_params["name"], max_id)
+    return await render(request, "tag.html", page)
 
 
 def _max_id(request: Request) -> int | None:
@@ -63,5 +72,6 @@ def _values(data: Any) -> dict[str, str]:
 
 routes = [
     Route("/home", home, methods=["GET"]),
+    Route("/tags/{name}", tag, methods=["GET"]),
     Route("/posts", create_post, methods=["POST"]),
 ]

@@ -1163,3 +1163,31 @@ CREATE UNIQUE INDEX IF NOT EXISTS poll_votes_remote_idx
     ON poll_votes (post_id, remote_id, choice) WHERE remote_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS poll_votes_member_id_idx ON poll_votes (member_id)
     WHERE member_id IS NOT NULL;
+
+-- Hashtags a member follows (docs.joinmastodon.org/methods/tags#follow):
+-- public and community posts carrying one come into their home feed as they
+-- are stored (a post's tags are written with it, or on an edit), and the
+-- newest 100 such posts when they start following. ``name`` as post_tags
+-- keeps it (case-folded, without '#'); ``id`` pages /api/v1/followed_tags.
+CREATE TABLE IF NOT EXISTS followed_tags (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    member_id  bigint NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    name       text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 100),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (member_id, name)
+);
+CREATE INDEX IF NOT EXISTS followed_tags_name_idx ON followed_tags (name);
+
+CREATE OR REPLACE FUNCTION home_feed_tag_added() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO home_feed (member_id, post_id)
+    SELECT ft.member_id, p.id FROM followed_tags ft JOIN posts p ON p.id = NEW.post_id
+    WHERE ft.name = NEW.name AND p.visibility IN ('public', 'community')
+      AND p.reblog_of_id IS NULL
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER home_feed_tag_added AFTER INSERT ON post_tags
+    FOR EACH ROW EXECUTE FUNCTION home_feed_tag_added();

@@ -120,11 +120,13 @@ async def tagged(
         only_media=only_media)
 
 
-async def tag(conn: Any, raw: str, today: date | None = None) -> Tag:
+async def tag(conn: Any, raw: str, today: date | None = None, *,
+              unused: bool = False) -> Tag:
     """A hashtag used here, with its uses per day over the last week (newest
-    day first, days without uses included); NotFound when never used."""
+    day first, days without uses included); NotFound when never used, unless
+    ``unused`` (a followed hashtag nobody has used yet)."""
     name = tag_name(raw)
-    if name is None or not await store.tag_exists(conn, name):
+    if name is None or (not unused and not await store.tag_exists(conn, name)):
         raise NotFound("Record not found")
     today = today or datetime.now(UTC).date()
     since = today - timedelta(days=TAG_HISTORY_DAYS - 1)

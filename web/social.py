@@ -17,7 +17,17 @@ from starlette.requests import Request
 
 from inbox.remote import RemoteFetcher
 from outbox import uris
-from recovery import follows, media, members, notifications, polls, posts, progress, timelines
+from recovery import (
+    followed_tags,
+    follows,
+    media,
+    members,
+    notifications,
+    polls,
+    posts,
+    progress,
+    timelines,
+)
 from recovery.errors import NotFound
 from recovery.models import Follow, Member, Party, Post, Visibility
 from recovery.status_models import ListPage
@@ -124,6 +134,7 @@ async def tag_page(
         "attachments": await attachments_of(conn, shown),
         "polls": await polls_of(conn, shown, viewer),
         "older": listed[-1].id if len(listed) == PAGE_SIZE else None,
+        "following": bool(await followed_tags.following(conn, viewer, [tag])),
         **await nav(conn, viewer),
     }
 

@@ -98,7 +98,9 @@ def deletion_shown(channel: Channel, owner_id: int, owner_uri: str, event: Event
                    followers: set[int], lists: frozenset[str] = frozenset()) -> bool:
     """Whether the channel may have shown the deleted post: only its id is
     sent, as nothing of the post is left to check. ``followers``: the
-    owners who follow its author; ``lists``: the ids of lists holding its author."""
+    owners whose home timeline may have held it (they follow its author or,
+    for a public or community post, a hashtag); ``lists``: the ids of lists
+    holding its author."""
     author = event.author
     assert author is not None
     own = author.member_id == owner_id

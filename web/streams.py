@@ -28,7 +28,7 @@ from typing import Any
 import asyncpg
 
 from outbox.uris import actor_uri
-from recovery import events, filters, lists
+from recovery import events, filters, followed_tags, lists
 from recovery import posts as recovery_posts
 from recovery.events import Event
 from recovery.models import Member, Post, Visibility
@@ -355,8 +355,11 @@ class Hub:
         in_lists: frozenset[str] = frozenset()
         if event.visibility is not Visibility.DIRECT:
             async with self._pool.acquire() as conn:
-                followers = await events.followers_among(
-                    conn, event.author, sorted({s.member.id for s in streams}))
+                owners = sorted({s.member.id for s in streams})
+                followers = await events.followers_among(conn, event.author, owners)
+                if event.visibility in (Visibility.PUBLIC, Visibility.COMMUNITY) \
+                        and not event.boost:  # maybe home for a followed hashtag
+                    followers |= await followed_tags.tag_followers_among(conn, owners)
                 in_lists = frozenset(str(i) for i in await lists.with_author(
                     conn, event.author, _list_ids(streams)))
         for stream in streams:

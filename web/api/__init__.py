@@ -8,6 +8,7 @@ from web.api import (
     accounts,
     conversations,
     filters,
+    followed_tags,
     instance,
     lists,
     markers,
@@ -44,6 +45,7 @@ routes = [
     *status_actions.routes,
     *streaming.routes,
     *timelines.routes,
+    *followed_tags.routes,
     *conversations.routes,
     *notification_groups.routes,  # before notifications/{id}
     *notifications.routes,

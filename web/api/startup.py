@@ -65,7 +65,6 @@ async def account_featured_tags(request: Request) -> Response:
 routes = [
     *api_routes("/api/v1/accounts/verify_credentials", verify_credentials, ["GET"]),
     *api_routes("/api/v1/preferences", preferences, ["GET"]),
-    *api_routes("/api/v1/followed_tags", _empty("read:follows", []), ["GET"]),
     *api_routes("/api/v1/suggestions", _empty("read", []), ["GET"]),
     *api_routes("/api/v2/suggestions", _empty("read", []), ["GET"]),
     *api_routes("/api/v1/featured_tags", _empty("read:accounts", []), ["GET"]),

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from recovery import lists, timelines
+from recovery import followed_tags, lists, timelines
 from recovery.errors import NotFound
 from recovery.models import Member, Post
 from recovery.status_models import ListPage
@@ -103,23 +103,29 @@ async def list_timeline(request: Request) -> Response:
 
 
 async def tag_info(request: Request) -> Response:
-    await authenticate(request, "read:follows", required=False, user=False)
+    """A hashtag used here or followed by the caller (``following`` says
+    which); 404 otherwise, as Mastodon."""
+    found_caller = await authenticate(request, "read:follows", required=False, user=False)
+    member = found_caller.member if found_caller else None
     site = Site.of(request)
     async with connection(request) as conn:
+        name = timelines.tag_name(request.path_params["name"]) or ""
+        following = await followed_tags.following(conn, member, [name])
         try:
-            found = await timelines.tag(conn, request.path_params["name"])
+            found = await timelines.tag(conn, name, unused=bool(following))
         except NotFound:
             raise ApiError(404, "Record not found") from None
-    return json_response(tag_entity(found, site.base))
+    return json_response(tag_entity(found, site.base, following=bool(following)))
 
 
-def tag_entity(found: timelines.Tag, base_url: str) -> dict[str, Any]:
+def tag_entity(found: timelines.Tag, base_url: str, *, following: bool = False
+               ) -> dict[str, Any]:
     return {
         "name": found.name,
         "url": f"{base_url}/tags/{found.name}",
         "history": [{"day": str(int(_midnight(d.day))), "uses": str(d.uses),
                      "accounts": str(d.accounts)} for d in found.history],
-        "following": False,
+        "following": following,
     }
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from recovery import followed_tags
 from recovery.errors import InvalidInput
 from recovery.models import Member
 from web import posting, social
-from web.http import connection, field, form, render, require_member, viewer
+from web.http import connection, field, form, render, require_member, transaction, viewer
 
 _ID = re.compile(r"[0-9]{1,18}")
 
@@ -42,6 +44,28 @@ async def tag(request: Request) -> Response:
         page = await social.tag_page(conn, social.Site.of(request), member,
                                      request.path_params["name"], max_id)
     return await render(request, "tag.html", page)
+
+
+async def follow_tag(request: Request) -> Response:
+    return await _tag_followed(request, following=True)
+
+
+async def unfollow_tag(request: Request) -> Response:
+    return await _tag_followed(request, following=False)
+
+
+async def _tag_followed(request: Request, *, following: bool) -> Response:
+    """Follow or stop following a hashtag: its posts come into (or leave)
+    the member's home timeline (recovery/followed_tags.py)."""
+    member = await require_member(request)
+    await form(request)
+    change = followed_tags.follow if following else followed_tags.unfollow
+    try:
+        async with transaction(request) as conn:
+            name = await change(conn, member, request.path_params["name"])
+    except InvalidInput:
+        raise HTTPException(404, "There is no such hashtag.") from None
+    return RedirectResponse(f"/tags/{quote(name)}", status_code=303)
 
 
 def _max_id(request: Request) -> int | None:
@@ -73,5 +97,7 @@ def _values(data: Any) -> dict[str, str]:
 routes = [
     Route("/home", home, methods=["GET"]),
     Route("/tags/{name}", tag, methods=["GET"]),
+    Route("/tags/{name}/follow", follow_tag, methods=["POST"]),
+    Route("/tags/{name}/unfollow", unfollow_tag, methods=["POST"]),
     Route("/posts", create_post, methods=["POST"]),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import signup
@@ -79,3 +81,24 @@ def test_preferences_and_missing_push_subscription(client):
     push = client.get("/api/v1/push/subscription", headers=bearer(token))
     assert push.status_code == 404
     assert push.json() == {"error": "Record not found"}
+
+
+def test_extended_description_and_privacy_policy_are_the_about_pages_text(app_factory):
+    client = app_factory(rules=("Speak from your own experience.", "No <b>selling</b>."),
+                         registration="invite")
+    described = client.get("/api/v1/instance/extended_description").json()
+    assert set(described) == {"updated_at", "content"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", described["updated_at"])
+    content = described["content"]
+    assert "Speak from your own experience." in content
+    assert "No &lt;b&gt;selling&lt;/b&gt;." in content  # rules are text, escaped
+    assert "professional" in content  # supplements, not replaces, treatment
+    assert "invite link" in content and 'id="privacy-heading"' in content
+    privacy = client.get("/api/v1/instance/privacy_policy/").json()
+    assert "IP address" in privacy["content"] and "sobriety date" in privacy["content"]
+    assert "Speak from" not in privacy["content"]
+    urls = client.get("/api/v2/instance").json()["configuration"]["urls"]
+    assert urls["privacy_policy"] == "http://testserver/about#privacy-heading"
+    assert client.get("/api/v1/instance/translation_languages").json() == {}
+    page = client.get("/about").text
+    assert "Speak from your own experience." in page and "IP address" in page

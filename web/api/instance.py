@@ -3,6 +3,8 @@ peers, activity and custom emojis; what clients read at start-up."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -10,6 +12,7 @@ from starlette.responses import Response
 
 from recovery import actors, bookmarks, lookups, posts, push
 from recovery.models import Registration
+from web.api.entities import iso
 from web.api.http import api_routes, json_response
 from web.http import connection
 from web.routes.discovery import hearth_version
@@ -24,6 +27,7 @@ IMAGE_SIZE_LIMIT = 8 * 1024 * 1024
 IMAGE_MATRIX_LIMIT = 4096 * 4096
 MEDIA_DESCRIPTION_LIMIT = 1500
 SUPPORTED_MIME_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 POLL_LIMITS = {"max_options": 4, "max_characters_per_option": 50,
                "min_expiration": 300, "max_expiration": 2629746}
 
@@ -66,7 +70,8 @@ async def instance_v2(request: Request) -> Response:
     configuration = _configuration(settings)
     configuration["urls"] = {
         "streaming": streaming_url(settings), "status": None,
-        "about": f"{settings.url}/about", "privacy_policy": None, "terms_of_service": None,
+        "about": f"{settings.url}/about",
+        "privacy_policy": f"{settings.url}/about#privacy-heading", "terms_of_service": None,
     }
     configuration["vapid"] = {"public_key": vapid.public_key}
     configuration["translation"] = {"enabled": False}
@@ -142,6 +147,32 @@ async def empty_list(request: Request) -> Response:
     return json_response([])
 
 
+def _page_text(request: Request, template: str) -> dict[str, Any]:
+    """A part of the about page as Mastodon's ExtendedDescription or
+    PrivacyPolicy entity: its HTML, and when its text last changed (the
+    template's time; the rules come from the settings)."""
+    settings: Settings = request.app.state.settings
+    content = request.app.state.templates.get_template(template).render(
+        community=settings.community)
+    updated = (TEMPLATES / template).stat().st_mtime
+    return {"updated_at": iso(datetime.fromtimestamp(updated, UTC)),
+            "content": " ".join(content.split())}
+
+
+async def extended_description(request: Request) -> Response:
+    """The about page's rules, what the community is and is not, privacy
+    and joining (docs.joinmastodon.org/methods/instance#extended_description)."""
+    return json_response(_page_text(request, "_about_body.html"))
+
+
+async def privacy_policy(request: Request) -> Response:
+    return json_response(_page_text(request, "_privacy.html"))
+
+
+async def translation_languages(request: Request) -> Response:
+    return json_response({})  # no translation here (configuration.translation)
+
+
 routes = [
     *api_routes("/api/v1/instance", instance_v1, ["GET"]),
     *api_routes("/api/v2/instance", instance_v2, ["GET"]),
@@ -149,4 +180,7 @@ routes = [
     *api_routes("/api/v1/instance/peers", instance_peers, ["GET"]),
     *api_routes("/api/v1/instance/activity", empty_list, ["GET"]),
     *api_routes("/api/v1/custom_emojis", empty_list, ["GET"]),
+    *api_routes("/api/v1/instance/extended_description", extended_description, ["GET"]),
+    *api_routes("/api/v1/instance/privacy_policy", privacy_policy, ["GET"]),
+    *api_routes("/api/v1/instance/translation_languages", translation_languages, ["GET"]),
 ]

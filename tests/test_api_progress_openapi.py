@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 from starlette.routing import Route
 
 from tests.helpers_progress_api import BASE
+from web.routing import PathIndex
 
 METHODS = {"get", "put", "post", "delete", "patch"}
 
@@ -29,7 +30,9 @@ def _refs(node: Any) -> list[str]:
 
 def _registered(app: Any) -> set[tuple[str, str]]:
     found = set()
-    for route in app.routes:
+    routes = [r for top in app.routes
+              for r in (top.routes if isinstance(top, PathIndex) else [top])]
+    for route in routes:
         if isinstance(route, Route) and route.path.startswith(BASE):
             path = re.sub(r"\{([a-z_]+)(:[a-z]+)?\}", r"{\1}", route.path.rstrip("/"))
             found.update((path, m.lower()) for m in route.methods or () if m != "HEAD")

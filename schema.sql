@@ -1191,3 +1191,23 @@ END $$;
 
 CREATE OR REPLACE TRIGGER home_feed_tag_added AFTER INSERT ON post_tags
     FOR EACH ROW EXECUTE FUNCTION home_feed_tag_added();
+
+-- The client API keeps what it built for a post under the version (xmin) of
+-- the post's row (web/api/entity_cache.py). An attached image's description
+-- or focal point lives in its own row, so changing it writes the post's row
+-- again: a new version, built afresh by every process.
+CREATE OR REPLACE FUNCTION media_attachment_touches_post() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.post_id IS NOT NULL THEN
+        UPDATE posts SET sensitive = sensitive WHERE id = NEW.post_id;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER media_attachment_touches_post
+    AFTER UPDATE OF description, focus_x, focus_y ON media_attachments
+    FOR EACH ROW WHEN (OLD.description IS DISTINCT FROM NEW.description
+                       OR OLD.focus_x IS DISTINCT FROM NEW.focus_x
+                       OR OLD.focus_y IS DISTINCT FROM NEW.focus_y)
+    EXECUTE FUNCTION media_attachment_touches_post();

@@ -185,6 +185,7 @@ class Author:
     host: str | None  # None for members of this instance
     uri: str | None  # remote actor id
     url: str | None  # remote profile page
+    version: int = 0  # the author's row version (xmin); 0 when not read from it
 
     @property
     def handle(self) -> str:
@@ -214,6 +215,8 @@ class Post:
     reblog: Post | None = None  # a boost: the boosted post, when loaded
     milestone: PostMilestone | None = None  # a milestone post (hearth:milestone)
     language: str | None = None  # ISO 639, when the author's client said
+    version: int = 0  # the row's version (xmin); 0 when not read from the row
+    author_stats: AccountStats | None = None  # the author's counts, read with the post
 
     @property
     def is_boost(self) -> bool:

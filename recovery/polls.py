@@ -69,7 +69,10 @@ async def attach(conn: Any, post: Post, draft: PollDraft) -> None:
 
 
 async def of_posts(conn: Any, post_ids: Sequence[int], viewer: Member | None) -> dict[int, Poll]:
-    """The polls of a page of posts with the viewer's own votes, in one query."""
+    """The polls of a page of posts with the viewer's own votes, in one query
+    (none for no posts)."""
+    if not post_ids:
+        return {}
     return await store.of_posts(conn, post_ids, viewer.id if viewer else None)
 
 

@@ -33,6 +33,7 @@ from recovery.errors import HearthError, InvalidInput, NotFound, PermissionDenie
 from web import api, database, filters
 from web.api import cors
 from web.api.cors import Cors
+from web.api.entity_cache import EntityCache
 from web.http import DatabaseUnavailable, LoginRequired, login_redirect, render
 from web.routes import (
     account,
@@ -144,6 +145,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.hub = Hub(url, settings.url)  # streaming: started by the lifespan
+    app.state.entity_cache = EntityCache()
     app.state.templates = Jinja2Templates(env=_template_env())
     return app
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from recovery.models import Author, Post, PostMilestone, Visibility
+from recovery.models import AccountStats, Author, Post, PostMilestone, Visibility
 
 _POST_SELECT = """
     SELECT p.id, p.uri, p.author_member_id, p.author_remote_id, p.visibility,
@@ -20,13 +20,24 @@ _POST_SELECT = """
                     r.preferred_username, r.uri) AS author_name,
            r.host AS author_host, r.uri AS author_uri, r.url AS author_url,
            coalesce(pc.likes, 0) AS likes, coalesce(pc.boosts, 0) AS boosts,
-           coalesce(pc.replies, 0) AS replies
+           coalesce(pc.replies, 0) AS replies,
+           p.xmin AS version, coalesce(m.xmin, r.xmin) AS author_version,
+           coalesce(mc.followers, rc.followers, 0) AS author_followers,
+           coalesce(mc.following, rc.following, 0) AS author_following,
+           coalesce(mc.statuses, rc.statuses, 0) AS author_statuses,
+           coalesce(mc.last_status_at, rc.last_status_at) AS author_last_status_at
     FROM posts p
     LEFT JOIN members m ON m.id = p.author_member_id
     LEFT JOIN remote_actors r ON r.id = p.author_remote_id
     LEFT JOIN post_counts pc ON pc.post_id = p.id
+    LEFT JOIN account_counts mc ON mc.member_id = p.author_member_id
+    LEFT JOIN account_counts rc ON rc.remote_id = p.author_remote_id
 """
-
+# ``version`` and ``author_version`` are the rows' xmin, the transaction that
+# wrote this version of the post's and of its author's row: the client API's
+# entity cache (web/api/entity_cache.py) keeps what it built from a version
+# until the row changes. The author's counts come with the post for the same
+# reason: they change too often to keep.
 
 
 def _visible(alias: str) -> str:
@@ -61,7 +72,7 @@ def _post(row: Any) -> Post:
     author = Author(
         member_id=row["author_member_id"], remote_id=row["author_remote_id"],
         username=row["author_username"], name=row["author_name"], host=row["author_host"],
-        uri=row["author_uri"], url=row["author_url"],
+        uri=row["author_uri"], url=row["author_url"], version=row["author_version"] or 0,
     )
     return Post(
         id=row["id"], uri=row["uri"], author=author, visibility=Visibility(row["visibility"]),
@@ -72,6 +83,9 @@ def _post(row: Any) -> Post:
         likes=row["likes"], boosts=row["boosts"], replies=row["replies"],
         reblog_of_id=row["reblog_of_id"],
         milestone=PostMilestone.from_json(row["milestone"]), language=row["language"],
+        version=row["version"],
+        author_stats=AccountStats(row["author_followers"], row["author_following"],
+                                  row["author_statuses"], row["author_last_status_at"]),
     )
 
 

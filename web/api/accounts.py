@@ -21,7 +21,7 @@ from recovery.account_models import AccountSettings, Listed
 from recovery.accounts import PageBounds, PostFilter
 from recovery.models import Member, Party, Post, RemoteActor, Status
 from web import profile_updates
-from web.api import entities
+from web.api import entities, entity_cache
 from web.api import media as media_api
 from web.api.http import (
     ApiError,
@@ -166,7 +166,7 @@ async def _unhidden(conn: Any, request: Request, listed: list[Post],
     """Status entities for ``listed`` but those the viewer's filters hide."""
     hidden = await filters.hidden_ids(conn, viewer, listed, "account")
     return await entities.statuses(conn, [p for p in listed if p.id not in hidden], viewer,
-                                   _base(request))
+                                   _base(request), entity_cache.of(request))
 
 
 async def _collection(request: Request, followers: bool) -> Response:

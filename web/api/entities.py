@@ -32,6 +32,7 @@ from recovery.models import (
 )
 from recovery.status_models import BOOKMARKED, MUTED, PINNED
 from web.api import poll_entities
+from web.api.entity_cache import EntityCache, PostParts
 from web.api.ids import member_account_id, remote_account_id
 
 DEFAULT_AVATAR = "/static/avatar-default.png"
@@ -249,18 +250,19 @@ def media_attachment(media: MediaAttachment, base_url: str) -> dict[str, Any]:
 
 @dataclass
 class StatusContext:
-    """Everything a page of statuses needs, looked up in one batch."""
+    """Everything a page of statuses needs, looked up in one batch: what is
+    the same for every viewer (``parts``, ``authors``; kept by the entity
+    cache when there is one) and the viewer's own (``reacted``,
+    ``filtered``, ``polls``)."""
 
     base_url: str
-    accounts: Accounts
-    parents: dict[int, Party]
+    parents: dict[int, Party]  # by the replying post's id
+    parts: dict[int, PostParts] = field(default_factory=dict)  # by post id
+    authors: dict[Party, dict[str, Any]] = field(default_factory=dict)  # counts not yet in
     reblogs: dict[int, Post] = field(default_factory=dict)
     reacted: set[tuple[str, int]] = field(default_factory=set)
-    media: dict[int, list[MediaAttachment]] = field(default_factory=dict)
     filtered: dict[int, list[FilterMatch]] = field(default_factory=dict)  # the viewer's
-    mentioned: dict[int, list[Party]] = field(default_factory=dict)  # by post id
     polls: dict[int, dict[str, Any]] = field(default_factory=dict)  # Poll entities by post
-    tags: dict[int, list[str]] = field(default_factory=dict)  # hashtag names by post id
 
 
 def _author_party(post: Post) -> Party:
@@ -268,32 +270,78 @@ def _author_party(post: Post) -> Party:
 
 
 async def status_context(conn: Any, shown: list[Post], viewer: Member | None,
-                         base_url: str) -> StatusContext:
+                         base_url: str, cache: EntityCache | None = None) -> StatusContext:
     reblogs = {p.reblog.id: p.reblog for p in shown if p.reblog is not None}
     for post_id in sorted({p.reblog_of_id for p in shown if p.reblog_of_id is not None}
                           - set(reblogs)):  # boosts whose original was not loaded
         original = await recovery_posts.by_id(conn, post_id)
         if original is not None:
             reblogs[post_id] = original
-    every = [*shown, *reblogs.values()]
-    parents = await lookups.post_authors(
-        conn, [p.in_reply_to_id for p in every if p.in_reply_to_id is not None])
-    mentioned = await _mentioned(conn, every, base_url)
-    parties = ([_author_party(p) for p in every] + list(parents.values())
-               + [party for found in mentioned.values() for party in found])
-    accounts = await accounts_context(conn, parties)
+    every = list({p.id: p for p in [*shown, *reblogs.values()]}.values())
+    parts: dict[int, PostParts] = {}
+    authors: dict[Party, dict[str, Any]] = {}
+    for post in every:
+        found = cache.post(post) if cache else None
+        if found is not None:
+            parts[post.id] = found
+        account = cache.author(post.author) if cache else None
+        if account is not None:
+            authors[_author_party(post)] = account
+    missing = [p for p in every if p.id not in parts]
+    polls = await poll_entities.of_posts(
+        conn, [p for p in every if p.id not in parts or parts[p.id].has_poll], viewer)
+    if missing or len(authors) < len({_author_party(p) for p in every}):
+        await _build(conn, every, missing, polls, base_url, cache, parts, authors)
     # liked, boosted, bookmarked, pinned, muted: one query
     reacted = await recovery_bookmarks.marks(conn, viewer, every) if viewer and every else set()
-    media = await recovery_media.of_posts(conn, [p.id for p in every])
     filtered = await recovery_filters.matches(conn, viewer, every)
-    tags = await recovery_posts.tags_of(conn, [p.id for p in every])
-    return StatusContext(base_url, accounts, parents, reblogs, reacted, media, filtered,
-                         mentioned, await poll_entities.of_posts(conn, every, viewer), tags)
+    parents = {post_id: found.parent for post_id, found in parts.items()
+               if found.parent is not None}
+    return StatusContext(base_url, parents, parts, authors, reblogs, reacted, filtered, polls)
+
+
+async def _build(conn: Any, every: list[Post], missing: list[Post],
+                 polls: dict[int, dict[str, Any]], base_url: str, cache: EntityCache | None,
+                 parts: dict[int, PostParts], authors: dict[Party, dict[str, Any]]) -> None:
+    """Look up what the cache did not have: the parts of the ``missing``
+    posts and the authors not in ``authors``; keep them in the cache."""
+    parents = await lookups.post_authors(
+        conn, [p.in_reply_to_id for p in missing if p.in_reply_to_id is not None])
+    mentioned = await _mentioned(conn, missing, base_url)
+    unknown = {_author_party(p) for p in every} - set(authors)
+    accounts = await accounts_context(
+        conn, [*unknown, *(party for found in mentioned.values() for party in found)])
+    for post in every:
+        party = _author_party(post)
+        if party in unknown and party not in authors:
+            account = account_of(party, accounts, base_url)
+            if account is not None:
+                authors[party] = account
+                if cache is not None:
+                    cache.keep_author(conn, post.author, account)
+    ids = [p.id for p in missing]
+    media = await recovery_media.of_posts(conn, ids) if ids else {}
+    tags = await recovery_posts.tags_of(conn, ids) if ids else {}
+    for post in missing:
+        built = PostParts(
+            post.version,
+            tuple(media_attachment(m, base_url) for m in media.get(post.id, [])),
+            tuple(m for m in (_mention(p, accounts, base_url)
+                              for p in mentioned.get(post.id, ())) if m is not None),
+            tuple({"name": name, "url": tag_url(base_url, name)}
+                  for name in tags.get(post.id, ())),
+            parents.get(post.in_reply_to_id) if post.in_reply_to_id else None,
+            post.id in polls)
+        parts[post.id] = built
+        if cache is not None:
+            cache.keep_post(conn, post.id, built)
 
 
 async def _mentioned(conn: Any, posts: list[Post], base_url: str) -> dict[int, list[Party]]:
     """The accounts each post addresses besides its author (whom it mentions,
     and the author it replies to), from its stored recipients, in order."""
+    if not posts:
+        return {}
     names: dict[str, str] = {}
     for uri in {uri for post in posts for uri in post.recipients}:
         name = local_username(base_url, uri)
@@ -312,18 +360,28 @@ async def _mentioned(conn: Any, posts: list[Post], base_url: str) -> dict[int, l
     return found
 
 
-def _mention(party: Party, ctx: StatusContext) -> dict[str, Any] | None:
-    account = account_of(party, ctx.accounts, ctx.base_url)
+def _mention(party: Party, accounts: Accounts, base_url: str) -> dict[str, Any] | None:
+    account = account_of(party, accounts, base_url)
     if account is None:
         return None
     return {key: account[key] for key in ("id", "username", "url", "acct")}
 
 
+def _with_counts(account: dict[str, Any], stats: AccountStats | None) -> dict[str, Any]:
+    if stats is None:
+        return dict(account)
+    return {**account, "followers_count": stats.followers,
+            "following_count": stats.following, "statuses_count": stats.statuses,
+            "last_status_at": _date(stats.last_status_at)}
+
+
 def status(post: Post, ctx: StatusContext) -> dict[str, Any] | None:
     """The Status entity; None when its author cannot be shown (gone)."""
-    account = account_of(_author_party(post), ctx.accounts, ctx.base_url)
-    if account is None:
+    found = ctx.authors.get(_author_party(post))
+    parts = ctx.parts.get(post.id)
+    if found is None or parts is None:
         return None
+    account = _with_counts(found, post.author_stats)
     reblog = None
     if post.reblog_of_id is not None:
         original = ctx.reblogs.get(post.reblog_of_id)
@@ -331,7 +389,6 @@ def status(post: Post, ctx: StatusContext) -> dict[str, Any] | None:
         if reblog is None:
             return None  # a boost of something gone or not shown
     target = ctx.reblogs.get(post.reblog_of_id or 0, post)
-    parent = ctx.parents.get(post.in_reply_to_id) if post.in_reply_to_id else None
     uri = post.uri or f"{account['uri']}/posts/{post.id}"
     return {
         "id": str(post.id),
@@ -346,18 +403,15 @@ def status(post: Post, ctx: StatusContext) -> dict[str, Any] | None:
         "local_only": post.visibility is Visibility.COMMUNITY,
         "sensitive": post.sensitive or bool(post.summary),
         "spoiler_text": post.summary,
-        "media_attachments": [media_attachment(m, ctx.base_url)
-                              for m in ctx.media.get(post.id, [])],
-        "mentions": [m for m in (_mention(p, ctx) for p in ctx.mentioned.get(post.id, ()))
-                     if m is not None],
-        "tags": [{"name": name, "url": tag_url(ctx.base_url, name)}
-                 for name in ctx.tags.get(post.id, ())],
+        "media_attachments": list(parts.media),
+        "mentions": list(parts.mentions),
+        "tags": list(parts.tags),
         "emojis": [],
         "reblogs_count": post.boosts,
         "favourites_count": post.likes,
         "replies_count": post.replies,
         "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
-        "in_reply_to_account_id": _party_id(parent) if parent else None,
+        "in_reply_to_account_id": _party_id(parts.parent) if parts.parent else None,
         "reblog": reblog,
         "application": None,
         "language": post.language,
@@ -380,9 +434,9 @@ def _party_id(party: Party) -> str:
 
 
 async def statuses(conn: Any, shown: list[Post], viewer: Member | None,
-                   base_url: str) -> list[dict[str, Any]]:
+                   base_url: str, cache: EntityCache | None = None) -> list[dict[str, Any]]:
     """A page of Status entities in the given order, built in one batch."""
-    ctx = await status_context(conn, shown, viewer, base_url)
+    ctx = await status_context(conn, shown, viewer, base_url, cache)
     return [s for s in (status(p, ctx) for p in shown) if s is not None]
 
 

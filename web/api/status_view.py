@@ -11,6 +11,7 @@ from recovery import filters
 from recovery.errors import NotFound
 from recovery.models import Member, Post
 from web.api import entities
+from web.api.entity_cache import EntityCache
 from web.api.http import ApiError
 from web.social import Site, once_each, visible_post
 
@@ -40,11 +41,13 @@ async def render(conn: Any, shown: Sequence[Post], viewer: Member | None,
 
 
 async def render_page(conn: Any, listed: Sequence[Post], viewer: Member | None,
-                      base_url: str, context: str) -> list[dict[str, Any]]:
+                      base_url: str, context: str, cache: EntityCache | None = None,
+                      ) -> list[dict[str, Any]]:
     """A timeline page as Status entities: each post once (web.social.once_each),
     without those the viewer's ``hide`` filters for ``context`` catch. One
-    batch of look-ups serves both the filtering and the entities."""
-    ctx = await entities.status_context(conn, list(listed), viewer, base_url)
+    batch of look-ups serves both the filtering and the entities; ``cache``
+    keeps what every viewer sees the same (web/api/entity_cache.py)."""
+    ctx = await entities.status_context(conn, list(listed), viewer, base_url, cache)
     kept = [p for p in listed
             if not filters.hidden(ctx.filtered.get(p.reblog_of_id or p.id, ()), context)]
     return [s for s in (entities.status(p, ctx) for p in once_each(kept)) if s is not None]

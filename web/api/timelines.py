@@ -14,7 +14,7 @@ from recovery import followed_tags, lists, timelines
 from recovery.errors import NotFound
 from recovery.models import Member, Post
 from recovery.status_models import ListPage
-from web.api import status_view
+from web.api import entity_cache, status_view
 from web.api.http import (
     ApiError,
     Params,
@@ -43,7 +43,8 @@ async def _respond(request: Request, conn: Any, listed: list[Post],
     """The page as Status entities with its Link header (from the rows found,
     so paging moves on past anything not shown); posts the viewer's ``hide``
     filters for ``context`` (home, public) catch are left out."""
-    shown = await status_view.render_page(conn, listed, viewer, Site.of(request).base, context)
+    shown = await status_view.render_page(conn, listed, viewer, Site.of(request).base, context,
+                                          entity_cache.of(request))
     return paged_response(request, shown, [p.id for p in listed])
 
 

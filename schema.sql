@@ -1211,3 +1211,109 @@ CREATE OR REPLACE TRIGGER media_attachment_touches_post
                        OR OLD.focus_x IS DISTINCT FROM NEW.focus_x
                        OR OLD.focus_y IS DISTINCT FROM NEW.focus_y)
     EXECUTE FUNCTION media_attachment_touches_post();
+
+-- Each member's home version: raised by every change that can change what
+-- their home timeline lists (rows of their feed, their follows, blocks both
+-- ways, mutes, exclusive lists, filters, and the visibility, recipients or
+-- language of a post in their feed). The token look-up reads it, so a
+-- process may serve the member's home page from what it kept under the same
+-- version (web/api/entity_cache.py); the posts' contents and counts are
+-- checked on each request all the same.
+CREATE TABLE IF NOT EXISTS home_versions (
+    member_id bigint PRIMARY KEY REFERENCES members (id) ON DELETE CASCADE,
+    version   bigint NOT NULL DEFAULT 0
+);
+
+-- In member order, so two transactions raising overlapping sets wait for
+-- each other instead of deadlocking.
+CREATE OR REPLACE FUNCTION raise_home_versions(ids bigint[]) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO home_versions AS v (member_id, version)
+    SELECT m.id, 1 FROM members m WHERE m.id = ANY (ids) ORDER BY m.id
+    ON CONFLICT (member_id) DO UPDATE SET version = v.version + 1;
+$$;
+
+CREATE OR REPLACE FUNCTION home_feed_rows_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        PERFORM raise_home_versions(ARRAY(SELECT DISTINCT member_id FROM old_rows));
+    ELSE
+        PERFORM raise_home_versions(ARRAY(SELECT DISTINCT member_id FROM new_rows));
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER home_feed_rows_added AFTER INSERT ON home_feed
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION home_feed_rows_changed();
+CREATE OR REPLACE TRIGGER home_feed_rows_removed AFTER DELETE ON home_feed
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION home_feed_rows_changed();
+
+-- A row of follows, blocks, mutes, lists or filters: the members it concerns.
+CREATE OR REPLACE FUNCTION home_settings_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    old_row jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
+    new_row jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
+    ids bigint[];
+BEGIN
+    IF TG_TABLE_NAME = 'follows' THEN
+        ids := ARRAY[(old_row->>'follower_member_id')::bigint,
+                     (new_row->>'follower_member_id')::bigint];
+    ELSIF TG_TABLE_NAME = 'blocks' THEN
+        ids := ARRAY[(old_row->>'member_id')::bigint, (new_row->>'member_id')::bigint,
+                     (old_row->>'blocked_member_id')::bigint,
+                     (new_row->>'blocked_member_id')::bigint];
+    ELSIF TG_TABLE_NAME IN ('mutes', 'lists', 'filters') THEN
+        ids := ARRAY[(old_row->>'member_id')::bigint, (new_row->>'member_id')::bigint];
+    ELSIF TG_TABLE_NAME = 'list_accounts' THEN
+        ids := ARRAY(SELECT member_id FROM lists WHERE id IN (
+            (old_row->>'list_id')::bigint, (new_row->>'list_id')::bigint));
+    ELSE  -- filter_keywords, filter_statuses
+        ids := ARRAY(SELECT member_id FROM filters WHERE id IN (
+            (old_row->>'filter_id')::bigint, (new_row->>'filter_id')::bigint));
+    END IF;
+    PERFORM raise_home_versions(ids);
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER follows_home_settings AFTER INSERT OR UPDATE OR DELETE ON follows
+    FOR EACH ROW EXECUTE FUNCTION home_settings_changed();
+CREATE OR REPLACE TRIGGER blocks_home_settings AFTER INSERT OR UPDATE OR DELETE ON blocks
+    FOR EACH ROW EXECUTE FUNCTION home_settings_changed();
+CREATE OR REPLACE TRIGGER mutes_home_settings AFTER INSERT OR UPDATE OR DELETE ON mutes
+    FOR EACH ROW EXECUTE FUNCTION home_settings_changed();
+CREATE OR REPLACE TRIGGER lists_home_settings AFTER INSERT OR UPDATE OR DELETE ON lists
+    FOR EACH ROW EXECUTE FUNCTION home_settings_changed();
+CREATE OR REPLACE TRIGGER list_accounts_home_settings
+    AFTER INSERT OR UPDATE OR DELETE ON list_accounts
+    FOR EACH ROW EXECUTE FUNCTION home_settings_changed();
+CREATE OR REPLACE TRIGGER filters_home_settings AFTER INSERT OR UPDATE OR DELETE ON filters
+    FOR EACH ROW EXECUTE FUNCTION home_settings_changed();
+CREATE OR REPLACE TRIGGER filter_keywords_home_settings
+    AFTER INSERT OR UPDATE OR DELETE ON filter_keywords
+    FOR EACH ROW EXECUTE FUNCTION home_settings_changed();
+CREATE OR REPLACE TRIGGER filter_statuses_home_settings
+    AFTER INSERT OR UPDATE OR DELETE ON filter_statuses
+    FOR EACH ROW EXECUTE FUNCTION home_settings_changed();
+
+-- A post whose visibility, recipients or language change: the members with
+-- it, or a boost of it, in their feed.
+CREATE OR REPLACE FUNCTION home_post_rule_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM raise_home_versions(ARRAY(
+        SELECT h.member_id FROM home_feed h WHERE h.post_id = NEW.id
+        UNION
+        SELECT h.member_id FROM posts b JOIN home_feed h ON h.post_id = b.id
+        WHERE b.reblog_of_id = NEW.id));
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER posts_home_rule AFTER UPDATE ON posts
+    FOR EACH ROW WHEN (OLD.visibility IS DISTINCT FROM NEW.visibility
+                       OR OLD.recipients IS DISTINCT FROM NEW.recipients
+                       OR OLD.language IS DISTINCT FROM NEW.language)
+    EXECUTE FUNCTION home_post_rule_changed();

@@ -17,8 +17,15 @@ header. Prints requests/s (the sum), p50 (the mean of the two) and p99 (the
 worse of the two) per run, and how busy the machine was. The scratch
 database is dropped at the end.
 
+With ``--posts-per-second R`` a writer adds R posts a second, during the
+runs, by accounts the member follows (each lands in their home feed, as a
+busy community's would): the page kept in each process is then read again
+after each new post. ``--pool N`` sets each process's database pool
+(HEARTH_DATABASE_POOL).
+
     python bench/timeline.py [--runs 3] [--seconds 15] [--concurrency 32]
                              [--statuses 1000000] [--keep] [--profile DIR]
+                             [--posts-per-second R] [--pool N]
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import re
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -132,6 +140,35 @@ async def _sql(url: str, sql: str, *args: object) -> None:
             await conn.execute(statement, *args[:_params(statement)])
     finally:
         await conn.close()
+
+
+class _Writer(threading.Thread):
+    """Posts by followed remote actors, ``rate`` a second, until stopped."""
+
+    def __init__(self, url: str, rate: float) -> None:
+        super().__init__(daemon=True)
+        self.url, self.rate, self.stop, self.written = url, rate, threading.Event(), 0
+
+    def run(self) -> None:
+        asyncio.run(self._write())
+
+    async def _write(self) -> None:
+        conn = await asyncpg.connect(self.url)
+        try:
+            authors = [r["followed_remote_id"] for r in await conn.fetch(
+                "SELECT followed_remote_id FROM follows WHERE followed_remote_id IS NOT NULL")]
+            began = time.monotonic()
+            while not self.stop.is_set():
+                author = authors[self.written % len(authors)]
+                await conn.execute(
+                    """INSERT INTO posts (uri, author_remote_id, visibility, content_html)
+                       VALUES ('https://bench.example/written/' || gen_random_uuid(), $1,
+                               'public', '<p>one more day</p>')""", author)
+                self.written += 1
+                await asyncio.sleep(max(0.0, began + self.written / self.rate
+                                        - time.monotonic()))
+        finally:
+            await conn.close()
 
 
 def _params(statement: str) -> int:
@@ -260,6 +297,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--reuse", help="an existing seeded database name (no seeding)")
     parser.add_argument("--profile", help="py-spy each server during the first run")
+    parser.add_argument("--posts-per-second", type=float, default=0.0,
+                        help="posts a second by followed accounts during the runs")
+    parser.add_argument("--pool", type=int, help="HEARTH_DATABASE_POOL of each process")
     parser.add_argument("--path", default="/api/v1/timelines/home?limit=20",
                         help="another path to load, to compare (e.g. /api/v1/lists)")
     args = parser.parse_args()
@@ -273,6 +313,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as data_dir:
             env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_TEST")}
             env.update(HEARTH_DATA_DIR=data_dir, HEARTH_DATABASE_URL=url)
+            if args.pool:
+                env["HEARTH_DATABASE_POOL"] = str(args.pool)
             if not args.reuse:
                 subprocess.run([str(HEARTH), "member", "create", "bench"], env=env,
                                check=True, input=PASSWORD + "\n", text=True,
@@ -289,9 +331,14 @@ def main() -> None:
                 lua.write(f'wrk.headers["Authorization"] = "Bearer {token}"\n')
             print(f"{platform.node()}: {platform.machine()}, {os.cpu_count()} cores, "
                   f"Python {platform.python_version()}; {args.processes} hearth serve, "
-                  f"wrk -c{args.concurrency} in all for {args.seconds} s a run")
+                  f"wrk -c{args.concurrency} in all for {args.seconds} s a run; "
+                  f"pool {args.pool or 'default'}; "
+                  f"{args.posts_per_second:g} new posts a second")
             path = args.path
             _wrk([b + path for b in bases], Path(lua.name), 3, args.concurrency)  # warm up
+            writer = _Writer(url, args.posts_per_second) if args.posts_per_second else None
+            if writer:
+                writer.start()
             for run in range(args.runs):
                 spies = (_profile([p.pid for p in procs], args.profile, args.seconds)
                          if args.profile and run == 0 else [])
@@ -303,6 +350,10 @@ def main() -> None:
                       f"p99 {got['p99']:6.1f} ms  machine busy {got['busy']:.0f}%  "
                       f"load {got['load']:.1f}  CPU ms/request: servers "
                       f"{got['server_ms']:.2f}, PostgreSQL {got['pg_ms']:.2f}")
+            if writer:
+                writer.stop.set()
+                writer.join(timeout=10)
+                print(f"{writer.written} posts written during the runs")
             os.unlink(lua.name)
     finally:
         for proc in procs:

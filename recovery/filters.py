@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from federation.sanitize import html_to_text
@@ -263,13 +263,18 @@ def v1_pairs(found: Sequence[Filter]) -> list[tuple[Filter, FilterKeyword]]:
 
 # -- what a member's filters do to posts --------------------------------------------
 
-async def matches(conn: Any, member: Member | None,
-                  shown: Sequence[Post]) -> dict[int, list[FilterMatch]]:
+async def matches(conn: Any, member: Member | None, shown: Sequence[Post],
+                  known: Sequence[Filter] | None = None) -> dict[int, list[FilterMatch]]:
     """For each post (by id) that the member's active filters catch, why:
-    one query for the filters, the matching done here."""
+    one query for the filters (none when the caller ``known`` them all,
+    expired ones included), the matching done here."""
     if member is None or not shown:
         return {}
-    active = await store.filters_of(conn, member.id, active=True)
+    if known is None:
+        active = await store.filters_of(conn, member.id, active=True)
+    else:
+        now = datetime.now(UTC)
+        active = [f for f in known if f.expires_at is None or f.expires_at > now]
     if not active:
         return {}
     found = {}

@@ -255,6 +255,7 @@ class OAuthToken:
     scopes: tuple[str, ...]
     created_at: datetime
     last_used_at: datetime | None
+    home_version: int = 0  # the member's (home_versions in schema.sql)
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +277,19 @@ class AccountStats:
     following: int
     statuses: int
     last_status_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostState:
+    """What may change of a post without its row changing, and the versions
+    (xmin) of its row and its author's: to check a kept copy of the post."""
+
+    version: int
+    author_version: int
+    likes: int
+    boosts: int
+    replies: int
+    author_stats: AccountStats
 
 
 @dataclass(frozen=True, slots=True)

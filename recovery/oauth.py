@@ -342,3 +342,8 @@ def _random() -> str:
 
 def _hash(value: str) -> bytes:
     return hashlib.sha256(value.encode()).digest()
+
+
+def token_digest(token: str) -> bytes:
+    """What is stored of an access token (and what a process may keep)."""
+    return _hash(token)

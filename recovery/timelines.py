@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from recovery.errors import NotFound
-from recovery.models import Member, Party, Post
+from recovery.models import Member, Party, Post, PostState
 from recovery.status_models import ListPage
 from recovery.store import timelines as store
 
@@ -86,6 +86,27 @@ def _tag_names(raw: Sequence[str]) -> list[str]:
 
 async def home(conn: Any, member: Member, member_uri: str, page: ListPage) -> list[Post]:
     return await store.home_posts(conn, member.id, member_uri, _capped(page))
+
+
+async def still_current(
+    conn: Any, member: Member, listed: Sequence[Post], token_digest: bytes | None = None,
+) -> tuple[dict[int, PostState], set[tuple[str, int]], int | None] | None:
+    """The counts of a page of posts read earlier (and of the posts they
+    boost), the member's marks on them (as ``bookmarks.marks``) and, given
+    the digest of the member's token, their home version if the token is
+    still live (else None): when every post and author is still the row
+    version it was read from; None when any changed or is gone."""
+    every = [*listed, *(p.reblog for p in listed if p.reblog is not None)]
+    if not every:
+        return None
+    states, marks, version = await store.post_states(
+        conn, member.id, sorted({p.id for p in every}), token_digest)
+    for post in every:
+        state = states.get(post.id)
+        if (state is None or not post.version or state.version != post.version
+                or state.author_version != post.author.version):
+            return None
+    return states, marks, version
 
 
 async def public(

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from recovery import oauth
 from tests.conftest import run, signup
 from tests.helpers_api import bearer, password_token, register_app
 from tests.helpers_media import jpeg_with_gps
@@ -144,3 +145,108 @@ def test_the_cache_keeps_only_so_many_entries():
     for post_id in (1, 2, 3):
         cache.keep_post(Conn(), post_id, PostParts(post_id, (), (), (), None, False))
     assert list(cache._posts) == [2, 3]
+
+
+# -- kept home pages ------------------------------------------------------------------
+
+def _setup_home(client: Any) -> tuple[dict[str, str], dict[str, str], str, dict[str, Any]]:
+    """river follows sky, who has posted once; river's home read twice (kept)."""
+    river, sky = _member(client, "river"), _member(client, "sky")
+    _follow(client, river, sky)
+    status = _ok(client.post("/api/v1/statuses", headers=sky,
+                             data={"status": "day 30", "visibility": "public"}))
+    _home(client, river)
+    _home(client, river)
+    return river, sky, next(iter(river.values())).split()[1], status
+
+
+def test_a_kept_page_is_answered_again_only_while_nothing_changed(client):
+    river, sky, _, status = _setup_home(client)
+    assert len(_cache(client)._responses) == 1  # the second read's answer, kept
+    kept = client.get("/api/v1/timelines/home", headers=river)
+    assert kept.json()[0]["id"] == status["id"] and "link" in kept.headers
+    _cache(client).clear()
+    fresh = client.get("/api/v1/timelines/home", headers=river)
+    assert kept.content == fresh.content and kept.headers["link"] == fresh.headers["link"]
+
+    # each of these changes what the page says, and shows at once
+    _ok(client.post(f"/api/v1/statuses/{status['id']}/favourite", headers=river))
+    (shown,) = _home(client, river)
+    assert shown["favourited"] is True and shown["favourites_count"] == 1
+    _ok(client.post(f"/api/v1/statuses/{status['id']}/bookmark", headers=river))
+    assert _home(client, river)[0]["bookmarked"] is True
+    _ok(client.post("/api/v1/statuses", headers=sky, data={"status": "day 31",
+                                                           "visibility": "public"}))
+    assert [s["content"] for s in _home(client, river)] == ["<p>day 31</p>", "<p>day 30</p>"]
+    other = client.get("/api/v1/timelines/home", headers=river, params={"limit": 1})
+    assert [s["content"] for s in other.json()] == ["<p>day 31</p>"]
+
+
+def test_a_revoked_token_or_a_suspended_member_is_refused_though_a_page_was_kept(client, db):
+    river, _, token, _ = _setup_home(client)
+    app = register_app(client)
+    second = password_token(client, app, "river", scope="read")
+    _home(client, bearer(second))
+    _home(client, bearer(second))
+    assert _cache(client).caller(oauth.token_digest(second)) is not None  # the quick way
+    _ok(client.post("/oauth/revoke", data={"token": second, "client_id": app["client_id"],
+                                           "client_secret": app["client_secret"]}))
+    refused = client.get("/api/v1/timelines/home", headers=bearer(second))
+    assert refused.status_code == 401
+    assert client.get("/api/v1/timelines/home", headers=river).status_code == 200
+    db.execute("UPDATE members SET status = 'suspended' WHERE username = 'river'")
+    assert client.get("/api/v1/timelines/home", headers=bearer(token)).status_code == 401
+
+
+def test_a_token_without_read_gets_403_though_the_member_has_a_kept_page(client):
+    _setup_home(client)
+    writer = bearer(password_token(client, register_app(client), "river", scope="write"))
+    assert client.get("/api/v1/timelines/home", headers=writer).status_code == 403
+
+
+def test_blocks_mutes_unfollows_and_filters_take_a_kept_post_off_at_once(app_factory, db):
+    writer, reader = app_factory(), app_factory()
+    river, sky = _member(writer, "river"), _member(writer, "sky")
+    sky_id = _follow(writer, river, sky)
+    _ok(writer.post("/api/v1/statuses", headers=sky,
+                    data={"status": "a hard day", "visibility": "public"}))
+    river_id = _ok(writer.get("/api/v1/accounts/verify_credentials", headers=river))["id"]
+
+    def shown() -> list[str]:
+        first, second = _home(reader, river), _home(reader, river)
+        assert first == second
+        return [s["content"] for s in first]
+
+    assert shown() == ["<p>a hard day</p>"]
+    _ok(writer.post(f"/api/v1/accounts/{sky_id}/mute", headers=river))
+    assert shown() == []
+    _ok(writer.post(f"/api/v1/accounts/{sky_id}/unmute", headers=river))
+    assert shown() == ["<p>a hard day</p>"]
+    _ok(writer.post(f"/api/v1/accounts/{river_id}/block", headers=sky))  # blocked by sky
+    assert shown() == []
+    _ok(writer.post(f"/api/v1/accounts/{river_id}/unblock", headers=sky))
+    _follow(writer, river, sky)  # a block ends the follow
+    assert shown() == ["<p>a hard day</p>"]
+    filtered = _ok(writer.post("/api/v2/filters", headers=river, json={
+        "title": "hard", "context": ["home"], "filter_action": "hide",
+        "keywords_attributes": [{"keyword": "hard"}]}))
+    assert shown() == []
+    _ok(writer.delete(f"/api/v2/filters/{filtered['id']}", headers=river))
+    assert shown() == ["<p>a hard day</p>"]
+    db.execute("UPDATE mutes SET expires_at = now()")  # nothing muted: no change
+    _ok(writer.post(f"/api/v1/accounts/{sky_id}/unfollow", headers=river))
+    assert shown() == []
+
+
+def test_a_page_with_a_poll_shows_new_votes(client):
+    river, sky = _member(client, "river"), _member(client, "sky")
+    _follow(client, river, sky)
+    status = _ok(client.post("/api/v1/statuses", headers=sky, data={
+        "status": "how was today?", "visibility": "public",
+        "poll[options][]": ["good", "hard"], "poll[expires_in]": "3600"}))
+    assert _home(client, river)[0]["poll"]["votes_count"] == 0
+    assert _home(client, river)[0]["poll"]["voted"] is False
+    _ok(client.post(f"/api/v1/polls/{status['poll']['id']}/votes", headers=river,
+                    data={"choices[]": "1"}))
+    (shown,) = _home(client, river)
+    assert shown["poll"]["votes_count"] == 1 and shown["poll"]["voted"] is True

@@ -63,10 +63,17 @@ def test_flags_override_the_environment():
     ({"HEARTH_PORT": "70000"}, "HEARTH_PORT"),
     ({"HEARTH_INSTANCE_NAME": "x" * 81}, "HEARTH_INSTANCE_NAME"),
     ({"HEARTH_RULES_FILE": "/no/such/file"}, "HEARTH_RULES_FILE"),
+    ({"HEARTH_DATABASE_POOL": "0"}, "HEARTH_DATABASE_POOL"),
+    ({"HEARTH_DATABASE_POOL": "many"}, "HEARTH_DATABASE_POOL"),
 ])
 def test_bad_settings_name_the_variable(env, names):
     with pytest.raises(ConfigError, match=names):
         Settings.load(env)
+
+
+def test_the_database_pool_size_is_read():
+    assert Settings.load({}).database_pool == 10
+    assert Settings.load({"HEARTH_DATABASE_POOL": "4"}).database_pool == 4
 
 
 def test_bad_crisis_resource_files_are_explained(tmp_path):

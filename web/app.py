@@ -100,7 +100,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        pool = await database.create_pool(url)
+        pool = await database.create_pool(url, max_size=settings.database_pool)
         try:
             async with pool.acquire() as conn:
                 await database.apply_schema(conn)

@@ -49,6 +49,8 @@ class Settings:
     media_dir: Path | None = None
     # Uploaded images larger than this many pixels on a side are scaled down.
     media_max_side: int = 1920
+    # Database connections each process may hold for requests (its pool).
+    database_pool: int = 10
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -79,6 +81,8 @@ class Settings:
             values["media_dir"] = Path(env["HEARTH_MEDIA_DIR"])
         if env.get("HEARTH_MEDIA_MAX_SIDE"):
             values["media_max_side"] = env["HEARTH_MEDIA_MAX_SIDE"]
+        if env.get("HEARTH_DATABASE_POOL"):
+            values["database_pool"] = env["HEARTH_DATABASE_POOL"]
         if env.get("HEARTH_HOST"):
             values["host"] = env["HEARTH_HOST"]
         if env.get("HEARTH_PORT"):
@@ -113,6 +117,8 @@ class Settings:
             values["media_dir"] = Path(values["media_dir"])
         if "media_max_side" in values:
             values["media_max_side"] = _media_max_side(values["media_max_side"])
+        if "database_pool" in values:
+            values["database_pool"] = _database_pool(values["database_pool"])
         if "instance_name" in values:
             name = str(values["instance_name"]).strip()
             if not name or len(name) > 80:
@@ -209,6 +215,16 @@ def _media_max_side(raw: object) -> int:
     if not 64 <= side <= 8192:
         raise ConfigError(f"HEARTH_MEDIA_MAX_SIDE must be 64 to 8192 pixels (got {raw!r})")
     return side
+
+
+def _database_pool(raw: object) -> int:
+    try:
+        size = int(str(raw))
+    except ValueError:
+        size = 0
+    if not 1 <= size <= 100:
+        raise ConfigError(f"HEARTH_DATABASE_POOL must be 1 to 100 connections (got {raw!r})")
+    return size
 
 
 def _read_file(name: str, path: str, parse: Any) -> Any:

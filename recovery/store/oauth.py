@@ -99,7 +99,9 @@ async def get_oauth_token(conn: Any, token_hash: bytes) -> OAuthToken | None:
                    t.last_used_at, {_APP_COLUMNS},
                    m.id AS m_id, m.username, m.display_name, m.bio, m.role, m.status,
                    m.created_at AS m_created, m.manually_approves_followers, m.discoverable,
-                   m.avatar_file, m.header_file
+                   m.avatar_file, m.header_file,
+                   (SELECT v.version FROM home_versions v WHERE v.member_id = m.id)
+                       AS home_version
             FROM oauth_tokens t
             JOIN oauth_apps a ON a.id = t.app_id
             LEFT JOIN members m ON m.id = t.member_id
@@ -120,7 +122,7 @@ async def get_oauth_token(conn: Any, token_hash: bytes) -> OAuthToken | None:
             avatar_file=row["avatar_file"], header_file=row["header_file"],
         )
     return OAuthToken(row["token_id"], _app(row), member, tuple(row["token_scopes"]),
-                      row["token_created"], row["last_used_at"])
+                      row["token_created"], row["last_used_at"], row["home_version"] or 0)
 
 
 async def touch_oauth_token(conn: Any, token_id: int) -> None:

@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from recovery.models import Party, Post
+from recovery.models import AccountStats, Party, Post, PostState
 from recovery.status_models import ListPage
 from recovery.store import paging
 from recovery.store.posts import _POST_SELECT, _VISIBLE_TO, _post, _with_reblogs
 
 __all__ = [
-    "conversation_threads", "home_posts", "mark_conversation", "parties_by_uris", "posts_by_ids",
+    "conversation_threads", "home_posts", "mark_conversation", "parties_by_uris", "post_states",
+    "posts_by_ids",
     "public_posts", "tag_exists", "tag_posts", "tag_uses", "thread_of_direct",
 ]
 
@@ -94,6 +95,69 @@ async def home_posts(
     listed = sorted((r for r in rows if r["listed"]), key=lambda r: r["id"], reverse=True)
     originals = {r["id"]: _post(r) for r in rows if not r["listed"]}
     return [_boosting(_post(r), originals) for r in listed]
+
+
+async def post_states(conn: Any, member_id: int, post_ids: Sequence[int],
+                      token_digest: bytes | None = None,
+                      ) -> tuple[dict[int, PostState], set[tuple[str, int]], int | None]:
+    """The current versions and counts of these posts (those that still
+    exist), by id, the member's marks on them as ``bookmarks.marks_among``
+    gives them, and the member's home version when ``token_digest`` is the
+    hash of one of their live tokens (as ``oauth.get_oauth_token`` checks
+    it; None otherwise): one light query to check a page kept in memory."""
+    rows = await conn.fetch(
+        """WITH RECURSIVE up (start, id, parent, depth) AS (
+               SELECT id, id, in_reply_to_id, 0 FROM posts
+               WHERE id = ANY($2::bigint[])  -- no walk at all for a member with no mutes
+                 AND EXISTS (SELECT 1 FROM conversation_mutes WHERE member_id = $1)
+               UNION ALL
+               SELECT up.start, p.id, p.in_reply_to_id, up.depth + 1
+               FROM posts p JOIN up ON p.id = up.parent WHERE up.depth < 100)
+           SELECT (SELECT coalesce(v.version, 0) FROM oauth_tokens t
+                   JOIN oauth_apps a ON a.id = t.app_id
+                   JOIN members tm ON tm.id = t.member_id
+                   LEFT JOIN home_versions v ON v.member_id = tm.id
+                   WHERE t.token_hash = $3 AND t.revoked_at IS NULL
+                     AND tm.id = $1 AND tm.status = 'active') AS home_version,
+                  p.id, p.xmin AS version, coalesce(m.xmin, r.xmin) AS author_version,
+                  coalesce(pc.likes, 0) AS likes, coalesce(pc.boosts, 0) AS boosts,
+                  coalesce(pc.replies, 0) AS replies,
+                  coalesce(mc.followers, rc.followers, 0) AS followers,
+                  coalesce(mc.following, rc.following, 0) AS following,
+                  coalesce(mc.statuses, rc.statuses, 0) AS statuses,
+                  coalesce(mc.last_status_at, rc.last_status_at) AS last_status_at,
+                  ARRAY(SELECT x.kind FROM reactions x
+                        WHERE x.post_id = p.id AND x.actor_member_id = $1) AS reacted,
+                  EXISTS (SELECT 1 FROM posts b WHERE b.reblog_of_id = p.id
+                          AND b.author_member_id = $1) AS boosted,
+                  EXISTS (SELECT 1 FROM bookmarks k
+                          WHERE k.member_id = $1 AND k.post_id = p.id) AS bookmarked,
+                  EXISTS (SELECT 1 FROM status_pins s
+                          WHERE s.member_id = $1 AND s.post_id = p.id) AS pinned,
+                  EXISTS (SELECT 1 FROM up JOIN conversation_mutes c
+                          ON c.root_post_id = up.id AND c.member_id = $1
+                          WHERE up.start = p.id AND up.parent IS NULL) AS muted
+           FROM unnest($2::bigint[]) AS wanted (id)
+           JOIN posts p ON p.id = wanted.id
+           LEFT JOIN members m ON m.id = p.author_member_id
+           LEFT JOIN remote_actors r ON r.id = p.author_remote_id
+           LEFT JOIN post_counts pc ON pc.post_id = p.id
+           LEFT JOIN account_counts mc ON mc.member_id = p.author_member_id
+           LEFT JOIN account_counts rc ON rc.remote_id = p.author_remote_id""",
+        member_id, list(post_ids), token_digest)
+    states = {r["id"]: PostState(r["version"], r["author_version"] or 0, r["likes"],
+                                 r["boosts"], r["replies"],
+                                 AccountStats(r["followers"], r["following"], r["statuses"],
+                                              r["last_status_at"]))
+              for r in rows}
+    marks = {(kind, r["id"]) for r in rows for kind in r["reacted"]}
+    for r in rows:
+        marks.update((mark, r["id"]) for mark in _FLAGS if r[_FLAGS[mark]])
+    return states, marks, rows[0]["home_version"] if rows else None
+
+
+_FLAGS = {"boost": "boosted", "bookmarked": "bookmarked", "pinned": "pinned",
+          "muted": "muted"}  # as bookmarks.marks_among names them: its column here
 
 
 def _boosting(post: Post, originals: dict[int, Post]) -> Post:

@@ -5,6 +5,7 @@ then the pure functions here build the JSON from it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -26,6 +27,7 @@ from recovery.models import (
     Member,
     Party,
     Post,
+    PostState,
     RemoteProfile,
     Role,
     Visibility,
@@ -263,6 +265,7 @@ class StatusContext:
     reacted: set[tuple[str, int]] = field(default_factory=set)
     filtered: dict[int, list[FilterMatch]] = field(default_factory=dict)  # the viewer's
     polls: dict[int, dict[str, Any]] = field(default_factory=dict)  # Poll entities by post
+    states: dict[int, PostState] = field(default_factory=dict)  # newer counts, by post id
 
 
 def _author_party(post: Post) -> Party:
@@ -270,7 +273,14 @@ def _author_party(post: Post) -> Party:
 
 
 async def status_context(conn: Any, shown: list[Post], viewer: Member | None,
-                         base_url: str, cache: EntityCache | None = None) -> StatusContext:
+                         base_url: str, cache: EntityCache | None = None, *,
+                         states: dict[int, PostState] | None = None,
+                         marks: set[tuple[str, int]] | None = None,
+                         filters: Sequence[Filter] | None = None) -> StatusContext:
+    """The look-ups for ``shown``; ``states`` has newer counts for posts read
+    earlier and ``marks`` the viewer's marks on them
+    (recovery.timelines.still_current), ``filters`` the viewer's filters
+    when the caller has them."""
     reblogs = {p.reblog.id: p.reblog for p in shown if p.reblog is not None}
     for post_id in sorted({p.reblog_of_id for p in shown if p.reblog_of_id is not None}
                           - set(reblogs)):  # boosts whose original was not loaded
@@ -293,11 +303,17 @@ async def status_context(conn: Any, shown: list[Post], viewer: Member | None,
     if missing or len(authors) < len({_author_party(p) for p in every}):
         await _build(conn, every, missing, polls, base_url, cache, parts, authors)
     # liked, boosted, bookmarked, pinned, muted: one query
-    reacted = await recovery_bookmarks.marks(conn, viewer, every) if viewer and every else set()
-    filtered = await recovery_filters.matches(conn, viewer, every)
+    if marks is not None:
+        reacted = marks
+    elif viewer and every:
+        reacted = await recovery_bookmarks.marks(conn, viewer, every)
+    else:
+        reacted = set()
+    filtered = await recovery_filters.matches(conn, viewer, every, filters)
     parents = {post_id: found.parent for post_id, found in parts.items()
                if found.parent is not None}
-    return StatusContext(base_url, parents, parts, authors, reblogs, reacted, filtered, polls)
+    return StatusContext(base_url, parents, parts, authors, reblogs, reacted, filtered, polls,
+                         states or {})
 
 
 async def _build(conn: Any, every: list[Post], missing: list[Post],
@@ -381,7 +397,8 @@ def status(post: Post, ctx: StatusContext) -> dict[str, Any] | None:
     parts = ctx.parts.get(post.id)
     if found is None or parts is None:
         return None
-    account = _with_counts(found, post.author_stats)
+    state = ctx.states.get(post.id)
+    account = _with_counts(found, state.author_stats if state else post.author_stats)
     reblog = None
     if post.reblog_of_id is not None:
         original = ctx.reblogs.get(post.reblog_of_id)
@@ -407,9 +424,9 @@ def status(post: Post, ctx: StatusContext) -> dict[str, Any] | None:
         "mentions": list(parts.mentions),
         "tags": list(parts.tags),
         "emojis": [],
-        "reblogs_count": post.boosts,
-        "favourites_count": post.likes,
-        "replies_count": post.replies,
+        "reblogs_count": state.boosts if state else post.boosts,
+        "favourites_count": state.likes if state else post.likes,
+        "replies_count": state.replies if state else post.replies,
         "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
         "in_reply_to_account_id": _party_id(parts.parent) if parts.parent else None,
         "reblog": reblog,

@@ -15,6 +15,20 @@ is touched: changing an attached image's description writes its post's row
 again (a trigger in schema.sql). Counts and the viewer's own flags are never
 kept; they come with each page.
 
+A member's home timeline pages are kept too, under their home version
+(``home_versions`` in schema.sql, raised by triggers on whatever changes what
+the page lists: their feed's rows, follows, blocks both ways, mutes, lists,
+filters, a listed post's visibility). The token look-up reads the version,
+so a kept page is used only while nothing it depends on changed; then one
+light query (recovery.timelines.still_current) checks that no post or
+author on it has a newer row and brings the counts. A page is kept at most
+``PAGE_SECONDS``, so a mute that runs out shows its posts again soon after.
+The response built from a kept page is kept with what it was built from
+(the page's counts and the member's marks, the filters in force, the
+request's URL): the next request whose check finds the same is answered
+with the same bytes. A page with a poll is built each time (votes change no
+row the check reads).
+
 Only what was read outside a transaction is kept: inside one, the row may be
 written again under the same ``xmin`` before it commits, or never commit.
 The cache belongs to one app (one database), a bounded least-recently-used
@@ -22,14 +36,21 @@ map of each kind."""
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from recovery.filter_models import Filter
 from recovery.models import Author, Party, Post
+from recovery.status_models import ListPage
 
 POSTS_KEPT = 20_000
 ACCOUNTS_KEPT = 10_000
+PAGES_KEPT = 2_000
+PAGE_SECONDS = 60.0
+CALLER_SECONDS = 60.0  # a token's last use is recorded at most once a minute
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +63,17 @@ class PostParts:
     tags: tuple[dict[str, Any], ...]
     parent: Party | None  # the author of the post it replies to, when known here
     has_poll: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HomePage:
+    """A page of a member's home timeline as read under ``version``, with
+    the member's filters (expired ones too) as they were then."""
+
+    version: int
+    read_at: float  # time.monotonic()
+    listed: tuple[Post, ...]
+    filters: tuple[Filter, ...]
 
 
 class _Lru(OrderedDict[Any, Any]):
@@ -70,10 +102,51 @@ def of(request: Any) -> EntityCache | None:
 class EntityCache:
     """One app's kept post parts and Account entities (see the module)."""
 
-    def __init__(self, posts: int = POSTS_KEPT, accounts: int = ACCOUNTS_KEPT) -> None:
+    def __init__(self, posts: int = POSTS_KEPT, accounts: int = ACCOUNTS_KEPT,
+                 pages: int = PAGES_KEPT) -> None:
         self._posts = _Lru(posts)
         self._accounts = _Lru(accounts)
+        self._pages = _Lru(pages)
+        self._responses = _Lru(pages)
+        self._callers = _Lru(pages)
         self.hits = self.misses = 0
+
+    def home_response(self, member_id: int, page: ListPage, version: int,
+                      signature: Any) -> tuple[bytes, str | None] | None:
+        """The body and Link header answered for the same page, version and
+        ``signature`` (what the body was built from)."""
+        found = self._responses.take((member_id, page))
+        if found is None or found[0] != version or found[1] != signature:
+            return None
+        return found[2]
+
+    def keep_home_response(self, member_id: int, page: ListPage, version: int,
+                           signature: Any, body: bytes, link: str | None) -> None:
+        self._responses.keep((member_id, page), (version, signature, (body, link)))
+
+    def home_page(self, member_id: int, page: ListPage) -> HomePage | None:
+        """The page kept for the member (under ``version``: callers compare)."""
+        found: HomePage | None = self._pages.take((member_id, page))
+        if found is None or time.monotonic() - found.read_at > PAGE_SECONDS:
+            return None
+        return found
+
+    def caller(self, token_digest: bytes) -> Any:
+        """The caller (web.api.http.Caller) a token named when it was last
+        checked the full way, within ``CALLER_SECONDS``."""
+        found = self._callers.take(token_digest)
+        if found is None or time.monotonic() - found[0] > CALLER_SECONDS:
+            return None
+        return found[1]
+
+    def keep_caller(self, token_digest: bytes, caller: Any) -> None:
+        self._callers.keep(token_digest, (time.monotonic(), caller))
+
+    def keep_home_page(self, conn: Any, member_id: int, page: ListPage, version: int,
+                       listed: Sequence[Post], filters: Sequence[Filter]) -> None:
+        if not conn.is_in_transaction():
+            self._pages.keep((member_id, page), HomePage(
+                version, time.monotonic(), tuple(listed), tuple(filters)))
 
     def post(self, post: Post) -> PostParts | None:
         if not post.version:
@@ -106,3 +179,6 @@ class EntityCache:
     def clear(self) -> None:
         self._posts.clear()
         self._accounts.clear()
+        self._pages.clear()
+        self._responses.clear()
+        self._callers.clear()

@@ -107,6 +107,7 @@ class Caller:
     app: OAuthApp
     member: Member | None
     scopes: tuple[str, ...]
+    home_version: int = 0  # what the member's home timeline lists changes it
 
     def allows(self, scope: str) -> bool:
         return oauth.allows(self.scopes, scope)
@@ -135,7 +136,7 @@ async def caller(request: Request) -> Caller | None:
             if row is None:
                 raise ApiError(401, INVALID_TOKEN,
                                {"www-authenticate": 'Bearer error="invalid_token"'})
-            found = Caller(row.id, row.app, row.member, row.scopes)
+            found = Caller(row.id, row.app, row.member, row.scopes, row.home_version)
         request.state.api_caller = found
     result: Caller | None = found  # type: ignore[assignment]
     return result

@@ -9,7 +9,8 @@ from typing import Any
 
 from recovery import filters
 from recovery.errors import NotFound
-from recovery.models import Member, Post
+from recovery.filter_models import Filter
+from recovery.models import Member, Post, PostState
 from web.api import entities
 from web.api.entity_cache import EntityCache
 from web.api.http import ApiError
@@ -41,13 +42,18 @@ async def render(conn: Any, shown: Sequence[Post], viewer: Member | None,
 
 
 async def render_page(conn: Any, listed: Sequence[Post], viewer: Member | None,
-                      base_url: str, context: str, cache: EntityCache | None = None,
+                      base_url: str, context: str, cache: EntityCache | None = None, *,
+                      states: dict[int, PostState] | None = None,
+                      marks: set[tuple[str, int]] | None = None,
+                      known_filters: Sequence[Filter] | None = None,
                       ) -> list[dict[str, Any]]:
     """A timeline page as Status entities: each post once (web.social.once_each),
     without those the viewer's ``hide`` filters for ``context`` catch. One
     batch of look-ups serves both the filtering and the entities; ``cache``
-    keeps what every viewer sees the same (web/api/entity_cache.py)."""
-    ctx = await entities.status_context(conn, list(listed), viewer, base_url, cache)
+    keeps what every viewer sees the same (web/api/entity_cache.py); for
+    ``states``, ``marks`` and ``known_filters`` see ``entities.status_context``."""
+    ctx = await entities.status_context(conn, list(listed), viewer, base_url, cache,
+                                        states=states, marks=marks, filters=known_filters)
     kept = [p for p in listed
             if not filters.hidden(ctx.filtered.get(p.reblog_of_id or p.id, ()), context)]
     return [s for s in (entities.status(p, ctx) for p in once_each(kept)) if s is not None]

@@ -10,9 +10,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from recovery import followed_tags, lists, timelines
+from recovery import filters, followed_tags, lists, oauth, timelines
 from recovery.errors import NotFound
-from recovery.models import Member, Post
+from recovery.filter_models import Filter
+from recovery.models import Member, Post, PostState
 from recovery.status_models import ListPage
 from web.api import entity_cache, status_view
 from web.api.http import (
@@ -21,6 +22,7 @@ from web.api.http import (
     api_routes,
     authenticate,
     authenticate_member,
+    bearer_token,
     json_response,
     page_of,
     paged_response,
@@ -49,12 +51,101 @@ async def _respond(request: Request, conn: Any, listed: list[Post],
 
 
 async def home(request: Request) -> Response:
-    _, member = await authenticate_member(request, READ)
+    """The home timeline. A page kept under the member's home version
+    (web/api/entity_cache.py) is used while its posts are still current; a
+    token seen before is then checked in the same query as the page."""
+    cache = entity_cache.of(request)
+    token = bearer_token(request)
+    if cache is not None and token is not None:
+        fast = await _home_kept(request, cache, token)
+        if fast is not None:
+            return fast
+    caller, member = await authenticate_member(request, READ)
     page = list_page(await read_params(request))
     site = Site.of(request)
+    version = caller.home_version
     async with connection(request) as conn:
-        listed = await timelines.home(conn, member, site.actor(member), page)
-        return await _respond(request, conn, listed, member, "home")
+        kept = cache.home_page(member.id, page) if cache else None
+        current = None
+        if kept is not None and kept.version == version:
+            current = await timelines.still_current(conn, member, kept.listed)
+        if kept is not None and current is not None:
+            listed, known = list(kept.listed), list(kept.filters)
+            states, marks = current[0], current[1]
+        else:
+            listed = await timelines.home(conn, member, site.actor(member), page)
+            known = await filters.of_member(conn, member)
+            states, marks = None, None
+            if cache is not None:
+                cache.keep_home_page(conn, member.id, page, version, listed, known)
+        shown = await status_view.render_page(conn, listed, member, site.base, "home", cache,
+                                              states=states, marks=marks, known_filters=known)
+    if cache is not None and token is not None:
+        cache.keep_caller(oauth.token_digest(token), caller)
+    response = paged_response(request, shown, [p.id for p in listed])
+    if cache is not None and states is not None and marks is not None \
+            and not _any_poll(shown):
+        cache.keep_home_response(member.id, page, version,
+                                 _signature(request, states, marks, known),
+                                 bytes(response.body), response.headers.get("link"))
+    return response
+
+
+async def _home_kept(request: Request, cache: entity_cache.EntityCache,
+                     token: str) -> Response | None:
+    """The home page from what this process kept, when the token is one it
+    saw (within a minute: its last use is recorded once a minute) and the
+    page it kept for the member is still current: one query checks the
+    token, the member's home version, and the page's posts, counts and
+    marks. None when anything is not so (the full way then answers)."""
+    digest = oauth.token_digest(token)
+    caller = cache.caller(digest)
+    if caller is None or caller.member is None or not caller.allows(READ):
+        return None
+    try:
+        page = list_page(await read_params(request))
+    except ApiError:
+        return None  # the full way says what is wrong, after the token
+    member = caller.member
+    kept = cache.home_page(member.id, page)
+    if kept is None:
+        return None
+    async with connection(request) as conn:
+        current = await timelines.still_current(conn, member, kept.listed, token_digest=digest)
+        if current is None or current[2] != kept.version:
+            return None
+        states, marks, _ = current
+        signature = _signature(request, states, marks, list(kept.filters))
+        answered = cache.home_response(member.id, page, kept.version, signature)
+        if answered is not None:
+            return _replay(*answered)
+        shown = await status_view.render_page(
+            conn, list(kept.listed), member, Site.of(request).base, "home", cache,
+            states=states, marks=marks, known_filters=list(kept.filters))
+    response = paged_response(request, shown, [p.id for p in kept.listed])
+    if not _any_poll(shown):
+        cache.keep_home_response(member.id, page, kept.version, signature,
+                                 bytes(response.body), response.headers.get("link"))
+    return response
+
+
+def _signature(request: Request, states: dict[int, PostState],
+               marks: set[tuple[str, int]], known: list[Filter]) -> Any:
+    """What a kept home page's response was built from besides the page
+    itself (web/api/entity_cache.py)."""
+    now = datetime.now(UTC)
+    return (str(request.url), tuple(sorted(states.items())), frozenset(marks),
+            tuple(f.id for f in known if f.expires_at is None or f.expires_at > now))
+
+
+def _any_poll(shown: list[dict[str, Any]]) -> bool:
+    return any(s["poll"] is not None or (s["reblog"] and s["reblog"]["poll"] is not None)
+               for s in shown)
+
+
+def _replay(body: bytes, link: str | None) -> Response:
+    return Response(body, media_type="application/json",
+                    headers={"link": link} if link else None)
 
 
 def _origin(params: Params) -> timelines.Origin:

@@ -21,7 +21,11 @@ the page lists: their feed's rows, follows, blocks both ways, mutes, lists,
 filters, a listed post's visibility). The token look-up reads the version,
 so a kept page is used only while nothing it depends on changed; then one
 light query (recovery.timelines.still_current) checks that no post or
-author on it has a newer row and brings the counts. A page is kept at most
+author on it has a newer row and brings the counts and the member's marks.
+A token the full way found live is remembered (with its member and scopes,
+which a token never changes) for ``CALLER_SECONDS``: for such a token that
+same query also checks that it is still live and reads the home version, so
+a kept page costs one round trip. A page is kept at most
 ``PAGE_SECONDS``, so a mute that runs out shows its posts again soon after.
 The response built from a kept page is kept with what it was built from
 (the page's counts and the member's marks, the filters in force, the
@@ -48,7 +52,8 @@ from recovery.status_models import ListPage
 
 POSTS_KEPT = 20_000
 ACCOUNTS_KEPT = 10_000
-PAGES_KEPT = 2_000
+PAGES_KEPT = 500  # pages and responses: a page is up to 40 posts, a response ~35 KB
+CALLERS_KEPT = 2_000
 PAGE_SECONDS = 60.0
 CALLER_SECONDS = 60.0  # a token's last use is recorded at most once a minute
 
@@ -100,7 +105,8 @@ def of(request: Any) -> EntityCache | None:
 
 
 class EntityCache:
-    """One app's kept post parts and Account entities (see the module)."""
+    """One app's kept post parts, Account entities, home pages, their
+    responses and the tokens seen (see the module)."""
 
     def __init__(self, posts: int = POSTS_KEPT, accounts: int = ACCOUNTS_KEPT,
                  pages: int = PAGES_KEPT) -> None:
@@ -108,7 +114,7 @@ class EntityCache:
         self._accounts = _Lru(accounts)
         self._pages = _Lru(pages)
         self._responses = _Lru(pages)
-        self._callers = _Lru(pages)
+        self._callers = _Lru(CALLERS_KEPT)
         self.hits = self.misses = 0
 
     def home_response(self, member_id: int, page: ListPage, version: int,

@@ -1224,8 +1224,8 @@ CREATE TABLE IF NOT EXISTS home_versions (
     version   bigint NOT NULL DEFAULT 0
 );
 
--- In member order, so two transactions raising overlapping sets wait for
--- each other instead of deadlocking.
+-- In member order, so two posts fanned out at once to overlapping sets of
+-- followers wait for each other rather than deadlock.
 CREATE OR REPLACE FUNCTION raise_home_versions(ids bigint[]) RETURNS void
 LANGUAGE sql AS $$
     INSERT INTO home_versions AS v (member_id, version)

@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime
-import gc
 import getpass
 import logging
 import signal
@@ -306,12 +305,6 @@ async def _serve_until_stopped(settings: Settings, url: str, workers: bool) -> i
             except SystemExit:  # uvicorn exits when startup fails; it logged why
                 self.should_exit = True
                 return
-            # What start-up loaded (modules, templates, routes: most of the
-            # process's objects) is set aside from the cyclic garbage
-            # collector, whose full passes otherwise walk it all, pausing
-            # every request in flight (seen as the home timeline's p99).
-            gc.collect()
-            gc.freeze()
             shown = f"[{host}]" if ":" in host else host
             print(f"Hearth is serving {settings.instance_name} at {settings.url} "
                   f"(listening on http://{shown}:{port}). Press Ctrl+C to stop.", flush=True)

@@ -233,7 +233,11 @@ def test_blocks_mutes_unfollows_and_filters_take_a_kept_post_off_at_once(app_fac
     assert shown() == []
     _ok(writer.delete(f"/api/v2/filters/{filtered['id']}", headers=river))
     assert shown() == ["<p>a hard day</p>"]
-    db.execute("UPDATE mutes SET expires_at = now()")  # nothing muted: no change
+    _ok(writer.post(f"/api/v1/accounts/{sky_id}/mute", headers=river,
+                    data={"duration": "3600"}))
+    assert shown() == []
+    db.execute("UPDATE mutes SET expires_at = now() - interval '1 second'")  # run out
+    assert shown() == ["<p>a hard day</p>"]
     _ok(writer.post(f"/api/v1/accounts/{sky_id}/unfollow", headers=river))
     assert shown() == []
 

@@ -207,24 +207,22 @@ def _port(raw: object) -> int:
     return port
 
 
-def _media_max_side(raw: object) -> int:
+def _whole_number(name: str, raw: object, low: int, high: int, unit: str) -> int:
     try:
-        side = int(str(raw))
+        value = int(str(raw))
     except ValueError:
-        side = 0
-    if not 64 <= side <= 8192:
-        raise ConfigError(f"HEARTH_MEDIA_MAX_SIDE must be 64 to 8192 pixels (got {raw!r})")
-    return side
+        value = low - 1
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be {low} to {high} {unit} (got {raw!r})")
+    return value
+
+
+def _media_max_side(raw: object) -> int:
+    return _whole_number("HEARTH_MEDIA_MAX_SIDE", raw, 64, 8192, "pixels")
 
 
 def _database_pool(raw: object) -> int:
-    try:
-        size = int(str(raw))
-    except ValueError:
-        size = 0
-    if not 1 <= size <= 100:
-        raise ConfigError(f"HEARTH_DATABASE_POOL must be 1 to 100 connections (got {raw!r})")
-    return size
+    return _whole_number("HEARTH_DATABASE_POOL", raw, 1, 100, "connections")
 
 
 def _read_file(name: str, path: str, parse: Any) -> Any:

@@ -107,6 +107,19 @@ async def remove_conversation_mute(conn: Any, member_id: int, root_post_id: int)
         member_id, root_post_id)
 
 
+# The walk up from each of the posts $2 to the root of its conversation, for
+# the member $1's muted conversations: ``up`` has (start, id, parent) rows,
+# the root's with parent NULL. Empty for a member with no muted conversation.
+MUTED_WALK = """WITH RECURSIVE up (start, id, parent, depth) AS (
+    SELECT id, id, in_reply_to_id, 0 FROM posts
+    WHERE id = ANY($2::bigint[])
+      AND EXISTS (SELECT 1 FROM conversation_mutes WHERE member_id = $1)
+    UNION ALL
+    SELECT up.start, p.id, p.in_reply_to_id, up.depth + 1
+    FROM posts p JOIN up ON p.id = up.parent WHERE up.depth < 100)
+"""
+
+
 async def marks_among(
     conn: Any, member_id: int, post_ids: Sequence[int],
 ) -> set[tuple[str, int]]:
@@ -116,13 +129,7 @@ async def marks_among(
     if not post_ids:
         return set()
     rows = await conn.fetch(
-        """WITH RECURSIVE up (start, id, parent, depth) AS (
-               SELECT id, id, in_reply_to_id, 0 FROM posts
-               WHERE id = ANY($2::bigint[])  -- no walk at all for a member with no mutes
-                 AND EXISTS (SELECT 1 FROM conversation_mutes WHERE member_id = $1)
-               UNION ALL
-               SELECT up.start, p.id, p.in_reply_to_id, up.depth + 1
-               FROM posts p JOIN up ON p.id = up.parent WHERE up.depth < 100)
+        MUTED_WALK + """
            SELECT kind AS mark, post_id FROM reactions
            WHERE actor_member_id = $1 AND post_id = ANY($2::bigint[])
            UNION ALL

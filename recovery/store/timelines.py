@@ -14,6 +14,7 @@ from typing import Any
 from recovery.models import AccountStats, Party, Post, PostState
 from recovery.status_models import ListPage
 from recovery.store import paging
+from recovery.store.bookmarks import MUTED_WALK
 from recovery.store.posts import _POST_SELECT, _VISIBLE_TO, _post, _with_reblogs
 
 __all__ = [
@@ -106,13 +107,7 @@ async def post_states(conn: Any, member_id: int, post_ids: Sequence[int],
     hash of one of their live tokens (as ``oauth.get_oauth_token`` checks
     it; None otherwise): one light query to check a page kept in memory."""
     rows = await conn.fetch(
-        """WITH RECURSIVE up (start, id, parent, depth) AS (
-               SELECT id, id, in_reply_to_id, 0 FROM posts
-               WHERE id = ANY($2::bigint[])  -- no walk at all for a member with no mutes
-                 AND EXISTS (SELECT 1 FROM conversation_mutes WHERE member_id = $1)
-               UNION ALL
-               SELECT up.start, p.id, p.in_reply_to_id, up.depth + 1
-               FROM posts p JOIN up ON p.id = up.parent WHERE up.depth < 100)
+        MUTED_WALK + """
            SELECT (SELECT coalesce(v.version, 0) FROM oauth_tokens t
                    JOIN oauth_apps a ON a.id = t.app_id
                    JOIN members tm ON tm.id = t.member_id
